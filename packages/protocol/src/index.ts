@@ -1,0 +1,12 @@
+export { PROTOCOL_VERSION } from "./version.ts";
+export { ErrorCode } from "./error-codes.ts";
+export { RpcError } from "./rpc-error.ts";
+export * from "./jsonrpc.ts";
+export * from "./schemas/common.ts";
+export * from "./schemas/initialize.ts";
+export * from "./schemas/process-start.ts";
+export * from "./schemas/process-io.ts";
+export * from "./schemas/notifications.ts";
+export * from "./methods.ts";
+export { parseParams, describeErrors } from "./validators.ts";
+export { protocolJsonSchema } from "./json-schema.ts";

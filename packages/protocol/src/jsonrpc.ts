@@ -1,0 +1,51 @@
+import Type from "typebox";
+
+/**
+ * JSON-RPC 2.0 envelopes as exec-server sends them: without the `"jsonrpc"` member.
+ * Inbound messages may carry `"jsonrpc": "2.0"`; it is accepted and ignored.
+ */
+export const RequestId = Type.Union([Type.String(), Type.Number()], {
+  description: "Client-chosen request id, echoed in the response.",
+});
+export type RequestId = Type.Static<typeof RequestId>;
+
+export const RpcErrorObject = Type.Object({
+  code: Type.Integer(),
+  message: Type.String(),
+  data: Type.Optional(Type.Unknown()),
+});
+export type RpcErrorObject = Type.Static<typeof RpcErrorObject>;
+
+const JsonRpcMarker = Type.Optional(Type.Literal("2.0"));
+
+export const RequestMessage = Type.Object({
+  jsonrpc: JsonRpcMarker,
+  id: RequestId,
+  method: Type.String(),
+  params: Type.Optional(Type.Unknown()),
+});
+export type RequestMessage = Type.Static<typeof RequestMessage>;
+
+export const NotificationMessage = Type.Object({
+  jsonrpc: JsonRpcMarker,
+  method: Type.String(),
+  params: Type.Optional(Type.Unknown()),
+});
+export type NotificationMessage = Type.Static<typeof NotificationMessage>;
+
+export const ResultMessage = Type.Object({
+  jsonrpc: JsonRpcMarker,
+  id: RequestId,
+  result: Type.Unknown(),
+});
+export type ResultMessage = Type.Static<typeof ResultMessage>;
+
+export const ErrorMessage = Type.Object({
+  jsonrpc: JsonRpcMarker,
+  id: Type.Union([RequestId, Type.Null()]),
+  error: RpcErrorObject,
+});
+export type ErrorMessage = Type.Static<typeof ErrorMessage>;
+
+export type ResponseMessage = ResultMessage | ErrorMessage;
+export type Message = RequestMessage | NotificationMessage | ResultMessage | ErrorMessage;

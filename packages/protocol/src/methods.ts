@@ -1,0 +1,83 @@
+import Type, { type TSchema } from "typebox";
+import { InitializeParams, InitializeResult, InitializedParams } from "./schemas/initialize.ts";
+import { StartParams, StartResult } from "./schemas/process-start.ts";
+import {
+  ReadParams,
+  ReadResult,
+  TerminateParams,
+  TerminateResult,
+  WriteParams,
+  WriteResult,
+} from "./schemas/process-io.ts";
+import {
+  ClosedNotification,
+  ExitedNotification,
+  OutputNotification,
+  OutputSkippedNotification,
+} from "./schemas/notifications.ts";
+
+/** A request method is a value: its name, its params schema and its result schema. */
+export interface MethodSpec<P extends TSchema = TSchema, R extends TSchema = TSchema> {
+  readonly params: P;
+  readonly result: R;
+  /** Callable before the initialize/initialized handshake completes. */
+  readonly beforeHandshake?: boolean;
+}
+
+function method<P extends TSchema, R extends TSchema>(
+  params: P,
+  result: R,
+  beforeHandshake = false,
+): MethodSpec<P, R> {
+  return { params, result, beforeHandshake };
+}
+
+/** Client → server requests. */
+export const Methods = {
+  initialize: method(InitializeParams, InitializeResult, true),
+  "process/start": method(StartParams, StartResult),
+  "process/read": method(ReadParams, ReadResult),
+  "process/write": method(WriteParams, WriteResult),
+  "process/terminate": method(TerminateParams, TerminateResult),
+} as const;
+
+/** Client → server notifications. */
+export const ClientNotifications = {
+  initialized: InitializedParams,
+} as const;
+
+/** Server → client notifications. */
+export const ServerNotifications = {
+  "process/output": OutputNotification,
+  "process/exited": ExitedNotification,
+  "process/closed": ClosedNotification,
+  "process/outputSkipped": OutputSkippedNotification,
+} as const;
+
+export type MethodName = keyof typeof Methods;
+export type ServerNotificationName = keyof typeof ServerNotifications;
+export type ParamsOf<M extends MethodName> = Type.Static<(typeof Methods)[M]["params"]>;
+export type ResultOf<M extends MethodName> = Type.Static<(typeof Methods)[M]["result"]>;
+export type NotificationParamsOf<N extends ServerNotificationName> = Type.Static<(typeof ServerNotifications)[N]>;
+
+/** A server notification as a tagged union, convenient for switch statements. */
+export type ServerNotification = {
+  [N in ServerNotificationName]: { method: N; params: NotificationParamsOf<N> };
+}[ServerNotificationName];
+
+export function isMethodName(name: string): name is MethodName {
+  return Object.hasOwn(Methods, name);
+}
+
+export const Method = {
+  Initialize: "initialize",
+  Initialized: "initialized",
+  ProcessStart: "process/start",
+  ProcessRead: "process/read",
+  ProcessWrite: "process/write",
+  ProcessTerminate: "process/terminate",
+  ProcessOutput: "process/output",
+  ProcessExited: "process/exited",
+  ProcessClosed: "process/closed",
+  ProcessOutputSkipped: "process/outputSkipped",
+} as const satisfies Record<string, MethodName | ServerNotificationName | keyof typeof ClientNotifications>;

@@ -1,0 +1,48 @@
+import Type from "typebox";
+
+/** Standard base64 (RFC 4648 §4) with padding; raw bytes on the wire. */
+export const Base64 = Type.String({
+  pattern: "^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$",
+  contentEncoding: "base64",
+  description: "Raw bytes, base64-encoded.",
+});
+
+export const ProcessId = Type.String({
+  minLength: 1,
+  description: "Client-chosen process handle, unique per connection. Not an OS pid.",
+});
+
+export const OutputStream = Type.Enum(["stdout", "stderr", "pty"], { description: "`pty` for terminal processes, whose stdout and stderr are one stream." },
+);
+export type OutputStream = Type.Static<typeof OutputStream>;
+
+export const Seq = Type.Integer({
+  minimum: 0,
+  description: "Output sequence number: 1 for the first chunk, +1 per chunk.",
+});
+
+export const SIGNAL_NAMES = [
+  "SIGINT",
+  "SIGTERM",
+  "SIGHUP",
+  "SIGQUIT",
+  "SIGKILL",
+  "SIGUSR1",
+  "SIGUSR2",
+  "SIGCONT",
+  "SIGSTOP",
+  "SIGWINCH",
+] as const;
+
+export const SignalName = Type.Enum(SIGNAL_NAMES, {
+  description: "A signal a client may send to a process group.",
+});
+export type SignalName = Type.Static<typeof SignalName>;
+
+export const ExitCode = Type.Integer({
+  description: "The exit status, or 128 + signal number when a signal ended the process.",
+});
+
+export const ExitSignal = Type.Union([Type.String(), Type.Null()], {
+  description: "The name of the signal that ended the process (e.g. `SIGKILL`), else null.",
+});

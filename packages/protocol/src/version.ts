@@ -1,0 +1,2 @@
+/** The wire protocol version answered by `initialize`. */
+export const PROTOCOL_VERSION = "exec-server.v0";
