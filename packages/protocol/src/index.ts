@@ -10,3 +10,4 @@ export * from "./schemas/notifications.ts";
 export * from "./methods.ts";
 export { parseParams, describeErrors } from "./validators.ts";
 export { protocolJsonSchema } from "./json-schema.ts";
+export { encodeBase64, decodeBase64 } from "./base64.ts";

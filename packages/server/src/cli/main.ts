@@ -1,0 +1,54 @@
+import { ExecServer } from "../exec-server.ts";
+import { createLogger } from "../log.ts";
+import { serveStdio } from "../transport/stdio.ts";
+import { listenWebSocket } from "../transport/websocket.ts";
+import { VERSION } from "../version.ts";
+import { parseCliOptions, USAGE, type CliOptions } from "./options.ts";
+
+/** The `exec-server` command. Returns the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let options: CliOptions;
+  try {
+    options = parseCliOptions(argv);
+  } catch (error) {
+    process.stderr.write(`exec-server: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (options.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (options.version) {
+    process.stdout.write(`exec-server ${VERSION}\n`);
+    return 0;
+  }
+  const log = createLogger(options.logLevel);
+  const server = new ExecServer(options.config, log);
+
+  let stopListening: (() => Promise<void>) | undefined;
+  const shutdown = async (signal: string) => {
+    log.info(`received ${signal}: killing ${server.manager.liveCount} processes`);
+    await stopListening?.();
+    await server.shutdown();
+    process.exit(0);
+  };
+  process.once("SIGINT", () => void shutdown("SIGINT"));
+  process.once("SIGTERM", () => void shutdown("SIGTERM"));
+
+  if (options.listen.kind === "stdio") {
+    await serveStdio(server);
+    await server.shutdown();
+    return 0;
+  }
+  let listener;
+  try {
+    listener = listenWebSocket(server, { ...options.listen, token: options.token, allowedOrigins: options.allowedOrigins });
+  } catch (error) {
+    process.stderr.write(`exec-server: cannot listen on ${options.listen.hostname}:${options.listen.port}: ${(error as Error).message}\n`);
+    return 1;
+  }
+  stopListening = () => listener.stop();
+  process.stderr.write(`exec-server listening on ${listener.url}\n`);
+  await new Promise(() => {}); // serve until a signal
+  return 0;
+}

@@ -1,0 +1,112 @@
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { DEFAULT_CONFIG, type ServerConfig } from "../config.ts";
+import { LOG_LEVELS, type LogLevel } from "../log.ts";
+import { DEFAULT_LISTEN_URL, isLoopback, parseListenUrl, type ListenTarget } from "./listen-url.ts";
+
+export interface CliOptions {
+  readonly help: boolean;
+  readonly version: boolean;
+  readonly listen: ListenTarget;
+  readonly token?: string;
+  readonly allowedOrigins: string[];
+  readonly logLevel: LogLevel;
+  readonly config: ServerConfig;
+}
+
+export const USAGE = `Usage: exec-server [options]
+
+Runs processes for remote clients over JSON-RPC (protocol exec-server.v0).
+
+Options:
+  --listen URL                  stdio:// (default) or ws://IP:PORT (port 0 picks a free port)
+  --token TOKEN                 require "Authorization: Bearer TOKEN" on websocket upgrades
+                                (also EXEC_SERVER_TOKEN)
+  --token-file PATH             read the token from a file
+  --allow-origin ORIGIN         accept websocket upgrades carrying this Origin (repeatable);
+                                requests with any other Origin get 403
+  --max-message-bytes N         largest inbound message; larger closes the connection
+                                (default ${DEFAULT_CONFIG.maxMessageBytes})
+  --retained-output-bytes N     output retained per process for process/read
+                                (default ${DEFAULT_CONFIG.retainedOutputBytes})
+  --exit-drain-grace-ms N       how long exit waits for output held open by a descendant
+                                (default ${DEFAULT_CONFIG.exitDrainGraceMs})
+  --exited-retention-ms N       how long an exited process stays readable
+                                (default ${DEFAULT_CONFIG.exitedRetentionMs})
+  --log-level LEVEL             ${LOG_LEVELS.join(" | ")} (default warn); logs go to stderr
+  --help                        show this help
+  --version                     print the version
+`;
+
+/** Parses argv (without `bun` and the script). Throws an Error with a user-facing message. */
+export function parseCliOptions(argv: string[], env: Record<string, string | undefined> = process.env): CliOptions {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      help: { type: "boolean", short: "h", default: false },
+      version: { type: "boolean", short: "V", default: false },
+      listen: { type: "string", default: DEFAULT_LISTEN_URL },
+      token: { type: "string" },
+      "token-file": { type: "string" },
+      "allow-origin": { type: "string", multiple: true, default: [] },
+      "max-message-bytes": { type: "string" },
+      "retained-output-bytes": { type: "string" },
+      "exit-drain-grace-ms": { type: "string" },
+      "exited-retention-ms": { type: "string" },
+      "log-level": { type: "string", default: "warn" },
+    },
+  });
+  const listen = parseListenUrl(values.listen);
+  const logLevel = values["log-level"] as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new Error(`--log-level must be one of ${LOG_LEVELS.join(", ")}; got ${JSON.stringify(values["log-level"])}`);
+  }
+  const token = readToken(values.token, values["token-file"], env.EXEC_SERVER_TOKEN);
+  if (listen.kind === "websocket" && !isLoopback(listen.hostname) && token === undefined) {
+    throw new Error(
+      `refusing to listen on ${listen.hostname} without a token: anyone who can reach it could run commands. ` +
+        "Pass --token, --token-file or EXEC_SERVER_TOKEN, or listen on 127.0.0.1.",
+    );
+  }
+  const config: ServerConfig = {
+    ...DEFAULT_CONFIG,
+    maxMessageBytes: positiveInt("--max-message-bytes", values["max-message-bytes"], DEFAULT_CONFIG.maxMessageBytes),
+    retainedOutputBytes: positiveInt(
+      "--retained-output-bytes",
+      values["retained-output-bytes"],
+      DEFAULT_CONFIG.retainedOutputBytes,
+    ),
+    exitDrainGraceMs: positiveInt("--exit-drain-grace-ms", values["exit-drain-grace-ms"], DEFAULT_CONFIG.exitDrainGraceMs),
+    exitedRetentionMs: positiveInt(
+      "--exited-retention-ms",
+      values["exited-retention-ms"],
+      DEFAULT_CONFIG.exitedRetentionMs,
+    ),
+  };
+  return {
+    help: values.help,
+    version: values.version,
+    listen,
+    token,
+    allowedOrigins: values["allow-origin"],
+    logLevel,
+    config,
+  };
+}
+
+function positiveInt(flag: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < 1) {
+    throw new Error(`${flag} must be a positive integer; got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+function readToken(flag?: string, file?: string, fromEnv?: string): string | undefined {
+  const token = flag ?? (file !== undefined ? readFileSync(file, "utf8").trim() : undefined) ?? fromEnv;
+  if (token === "") throw new Error("the token must not be empty");
+  return token;
+}

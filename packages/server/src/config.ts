@@ -1,0 +1,28 @@
+import type { ProcessLimits } from "./process/managed-process.ts";
+
+export type PtyBackendName = "native";
+
+/** Server-wide settings; the CLI maps its flags onto these. */
+export interface ServerConfig extends ProcessLimits {
+  /** How long an exited process stays readable before its id is freed. */
+  readonly exitedRetentionMs: number;
+  /** Largest inbound message; a larger one closes its connection. */
+  readonly maxMessageBytes: number;
+  /** Outbound bytes a connection may have queued before its processes stop being read. */
+  readonly connectionHighWaterBytes: number;
+  /** Outbound bytes after which a connection that does not read is closed. */
+  readonly connectionHardLimitBytes: number;
+  readonly ptyBackend: PtyBackendName;
+}
+
+export const DEFAULT_CONFIG: ServerConfig = {
+  retainedOutputBytes: 1024 * 1024,
+  exitDrainGraceMs: 250,
+  sendHighWaterBytes: 1024 * 1024,
+  undeliveredAllowanceBytes: 4 * 1024 * 1024,
+  exitedRetentionMs: 30_000,
+  maxMessageBytes: 64 * 1024 * 1024,
+  connectionHighWaterBytes: 4 * 1024 * 1024,
+  connectionHardLimitBytes: 256 * 1024 * 1024,
+  ptyBackend: "native",
+};

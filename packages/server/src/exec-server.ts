@@ -1,0 +1,36 @@
+import { DEFAULT_CONFIG, type ServerConfig } from "./config.ts";
+import { silentLogger, type Logger } from "./log.ts";
+import { ProcessManager } from "./process/process-manager.ts";
+import type { OutboundChannel } from "./rpc/outbound-channel.ts";
+import { RpcConnection } from "./rpc/rpc-connection.ts";
+import { ExecHandler } from "./session/exec-handler.ts";
+
+/**
+ * The composition root shared by every transport: one process manager for the
+ * daemon, one RpcConnection + ExecHandler per peer.
+ */
+export class ExecServer {
+  readonly config: ServerConfig;
+  readonly manager: ProcessManager;
+
+  constructor(config: Partial<ServerConfig> = {}, readonly log: Logger = silentLogger) {
+    this.config = { ...DEFAULT_CONFIG, ...config };
+    this.manager = new ProcessManager(this.config);
+  }
+
+  openConnection(channel: OutboundChannel, label: string): RpcConnection {
+    const connection = new RpcConnection(channel, {
+      label,
+      log: this.log,
+      highWaterBytes: this.config.connectionHighWaterBytes,
+      hardLimitBytes: this.config.connectionHardLimitBytes,
+    });
+    connection.attach(new ExecHandler(this.manager, connection, this.log));
+    return connection;
+  }
+
+  /** Kills every child of every connection and waits for them to exit. */
+  async shutdown(): Promise<void> {
+    await this.manager.killAll();
+  }
+}

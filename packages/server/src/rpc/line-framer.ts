@@ -1,0 +1,56 @@
+/**
+ * Splits a byte stream into newline-delimited messages (NDJSON), with a bound on
+ * the size of one message. A trailing `\r` is dropped; blank lines are skipped.
+ */
+export class LineFramer {
+  private pending: Uint8Array[] = [];
+  private pendingBytes = 0;
+  private readonly decoder = new TextDecoder();
+
+  constructor(private readonly maxMessageBytes: number) {}
+
+  /** Returns the complete lines in `chunk`; throws MessageTooLargeError past the bound. */
+  push(chunk: Uint8Array): string[] {
+    const lines: string[] = [];
+    let start = 0;
+    for (;;) {
+      const newline = chunk.indexOf(0x0a, start);
+      if (newline === -1) break;
+      const line = this.take(chunk.subarray(start, newline));
+      if (line.trim() !== "") lines.push(line);
+      start = newline + 1;
+    }
+    if (start < chunk.byteLength) {
+      this.pendingBytes += chunk.byteLength - start;
+      if (this.pendingBytes > this.maxMessageBytes) {
+        throw new MessageTooLargeError(this.maxMessageBytes);
+      }
+      // Copy: the caller may reuse its buffer.
+      this.pending.push(chunk.slice(start));
+    }
+    return lines;
+  }
+
+  private take(tail: Uint8Array): string {
+    let bytes = tail;
+    if (this.pending.length > 0) {
+      if (this.pendingBytes + tail.byteLength > this.maxMessageBytes) {
+        throw new MessageTooLargeError(this.maxMessageBytes);
+      }
+      bytes = Buffer.concat([...this.pending, tail]);
+      this.pending = [];
+      this.pendingBytes = 0;
+    } else if (tail.byteLength > this.maxMessageBytes) {
+      throw new MessageTooLargeError(this.maxMessageBytes);
+    }
+    const text = this.decoder.decode(bytes);
+    return text.endsWith("\r") ? text.slice(0, -1) : text;
+  }
+}
+
+export class MessageTooLargeError extends Error {
+  override readonly name = "MessageTooLargeError";
+  constructor(limit: number) {
+    super(`message larger than the ${limit}-byte limit (--max-message-bytes)`);
+  }
+}

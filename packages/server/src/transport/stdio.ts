@@ -1,0 +1,91 @@
+import type { ExecServer } from "../exec-server.ts";
+import { LineFramer, MessageTooLargeError } from "../rpc/line-framer.ts";
+import type { OutboundChannel } from "../rpc/outbound-channel.ts";
+
+/**
+ * Writes messages to a Bun FileSink in order, one line each, and counts what is
+ * still queued so the connection can apply backpressure.
+ */
+class LineWriter implements OutboundChannel {
+  private readonly queue: string[] = [];
+  private queuedBytes = 0;
+  private loop: Promise<void> | undefined;
+  private ended = false;
+
+  constructor(
+    private readonly sink: Bun.FileSink,
+    private readonly onDrained: () => void,
+  ) {}
+
+  send(text: string): void {
+    if (this.ended) return;
+    const line = `${text}\n`;
+    this.queue.push(line);
+    this.queuedBytes += line.length;
+    this.loop ??= this.flushLoop().finally(() => {
+      this.loop = undefined;
+    });
+  }
+
+  bufferedBytes(): number {
+    return this.queuedBytes;
+  }
+
+  close(): void {
+    this.ended = true;
+  }
+
+  /** Resolves once everything queued has been handed to the pipe. */
+  async flushed(): Promise<void> {
+    while (this.loop) await this.loop;
+  }
+
+  private async flushLoop(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const line = this.queue.shift()!;
+        const written = this.sink.write(line);
+        if (typeof written !== "number") await written;
+        this.queuedBytes -= line.length;
+        this.onDrained();
+      }
+      const flushed = this.sink.flush();
+      if (typeof flushed !== "number") await flushed;
+    } catch {
+      this.ended = true; // the reader went away; stdin EOF ends the connection
+      this.queue.length = 0;
+      this.queuedBytes = 0;
+    }
+  }
+}
+
+/**
+ * Serves one connection over newline-delimited JSON on the given streams
+ * (stdin/stdout for the daemon). Resolves when input ends or the connection is
+ * closed, after that connection's processes are killed.
+ */
+export async function serveStdio(
+  server: ExecServer,
+  input: ReadableStream<Uint8Array> = Bun.stdin.stream(),
+  output: Bun.FileSink = Bun.stdout.writer(),
+): Promise<void> {
+  let connection: ReturnType<ExecServer["openConnection"]> | undefined;
+  const writer = new LineWriter(output, () => connection?.drained());
+  connection = server.openConnection(writer, "stdio connection");
+  const framer = new LineFramer(server.config.maxMessageBytes);
+  const reader = input.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      for (const line of framer.push(value)) connection.receive(line);
+    }
+    connection.closedByPeer("stdin reached end of file");
+  } catch (error) {
+    if (error instanceof MessageTooLargeError) connection.close(error.message);
+    else connection.closedByPeer(`stdin failed: ${(error as Error).message}`);
+  } finally {
+    reader.releaseLock();
+  }
+  await writer.flushed().catch(() => {});
+}
