@@ -9,8 +9,9 @@ import type { OutboundChannel } from "../rpc/outbound-channel.ts";
 class LineWriter implements OutboundChannel {
   private readonly queue: string[] = [];
   private queuedBytes = 0;
-  private loop: Promise<void> | undefined;
+  private writing = false;
   private ended = false;
+  private readonly idleWaiters: Array<() => void> = [];
 
   constructor(
     private readonly sink: Bun.FileSink,
@@ -22,9 +23,7 @@ class LineWriter implements OutboundChannel {
     const line = `${text}\n`;
     this.queue.push(line);
     this.queuedBytes += line.length;
-    this.loop ??= this.flushLoop().finally(() => {
-      this.loop = undefined;
-    });
+    if (!this.writing) void this.writeQueued();
   }
 
   bufferedBytes(): number {
@@ -36,25 +35,33 @@ class LineWriter implements OutboundChannel {
   }
 
   /** Resolves once everything queued has been handed to the pipe. */
-  async flushed(): Promise<void> {
-    while (this.loop) await this.loop;
+  flushed(): Promise<void> {
+    if (!this.writing) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  private async flushLoop(): Promise<void> {
+  private async writeQueued(): Promise<void> {
+    this.writing = true;
     try {
+      // Flush after each batch: the sink may hold small writes in its own buffer.
       while (this.queue.length > 0) {
-        const line = this.queue.shift()!;
-        const written = this.sink.write(line);
-        if (typeof written !== "number") await written;
-        this.queuedBytes -= line.length;
-        this.onDrained();
+        while (this.queue.length > 0) {
+          const line = this.queue.shift()!;
+          const written = this.sink.write(line);
+          if (typeof written !== "number") await written;
+          this.queuedBytes -= line.length;
+          this.onDrained();
+        }
+        const flushed = this.sink.flush();
+        if (typeof flushed !== "number") await flushed;
       }
-      const flushed = this.sink.flush();
-      if (typeof flushed !== "number") await flushed;
     } catch {
       this.ended = true; // the reader went away; stdin EOF ends the connection
       this.queue.length = 0;
       this.queuedBytes = 0;
+    } finally {
+      this.writing = false;
+      for (const resolve of this.idleWaiters.splice(0)) resolve();
     }
   }
 }

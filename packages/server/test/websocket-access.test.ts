@@ -1,0 +1,135 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { SERVER_BIN, startDaemon, type Daemon } from "./support/daemon.ts";
+import { RawClient, startParams } from "./support/raw-client.ts";
+
+async function upgradeStatus(url: string, headers: Record<string, string>): Promise<number> {
+  const response = await fetch(url.replace("ws://", "http://"), {
+    headers: { Connection: "Upgrade", Upgrade: "websocket", "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", ...headers },
+  });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+describe("websocket access", () => {
+  let daemon: Daemon;
+  beforeAll(async () => {
+    daemon = await startDaemon("websocket", ["--token", "s3cret", "--allow-origin", "https://trusted.example"]);
+  });
+  afterAll(async () => {
+    await daemon.stop();
+  });
+
+  test("GET /readyz answers 200 without credentials", async () => {
+    const response = await fetch(`${daemon.url!.replace("ws://", "http://")}/readyz`);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe("ok\n");
+  });
+
+  test("a missing or wrong token is refused with 401; the right one is accepted", async () => {
+    expect(await upgradeStatus(daemon.url!, {})).toBe(401);
+    expect(await upgradeStatus(daemon.url!, { Authorization: "Bearer wrong" })).toBe(401);
+    expect(await upgradeStatus(daemon.url!, { Authorization: "Bearer s3cret2" })).toBe(401);
+    expect(await upgradeStatus(daemon.url!, { Authorization: "s3cret" })).toBe(401);
+    expect(RawClient.overWebSocket(daemon.url!)).rejects.toThrow();
+    const ok = await RawClient.overWebSocket(daemon.url!, { Authorization: "Bearer s3cret" });
+    await ok.handshake();
+    ok.close();
+  });
+
+  test("browser Origins are refused with 403 unless allowed", async () => {
+    const auth = { Authorization: "Bearer s3cret" };
+    expect(await upgradeStatus(daemon.url!, { ...auth, Origin: "https://evil.example" })).toBe(403);
+    expect(await upgradeStatus(daemon.url!, { ...auth, Origin: "null" })).toBe(403);
+    const allowed = await RawClient.overWebSocket(daemon.url!, { ...auth, Origin: "https://trusted.example" });
+    await allowed.handshake();
+    allowed.close();
+  });
+});
+
+test("two websocket connections have separate process tables", async () => {
+  const daemon = await startDaemon("websocket");
+  try {
+    const a = await RawClient.connect(daemon);
+    const b = await RawClient.connect(daemon);
+    await a.handshake("a");
+    await b.handshake("b");
+    await a.call("process/start", startParams("same", ["sh", "-c", "echo from-a"]));
+    await b.call("process/start", startParams("same", ["sh", "-c", "echo from-b"]));
+    await a.call("process/start", startParams("only-a", ["sleep", "5"]));
+    await a.waitExited("same");
+    await b.waitExited("same");
+    expect(a.output("same").toString()).toBe("from-a\n");
+    expect(b.output("same").toString()).toBe("from-b\n");
+    expect((await b.request("process/read", { processId: "only-a" })).error.message).toBe("unknown process id only-a");
+    expect(b.notifications("process/output", "only-a")).toHaveLength(0);
+    a.close();
+    b.close();
+  } finally {
+    await daemon.stop();
+  }
+});
+
+describe("command line", () => {
+  async function run(args: string[], env: Record<string, string> = {}) {
+    const proc = Bun.spawn(["bun", SERVER_BIN, ...args], { stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { ...process.env, ...env } });
+    const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+    return { stdout, stderr, code };
+  }
+
+  test("--help and --version", async () => {
+    const help = await run(["--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("--listen URL");
+    const version = await run(["--version"]);
+    expect(version.stdout).toMatch(/^exec-server \d+\.\d+\.\d+\n$/);
+  });
+
+  test("listen URLs that are not IP literals or not supported fail with the seed's messages", async () => {
+    const host = await run(["--listen", "ws://localhost:1234"]);
+    expect(host.code).not.toBe(0);
+    expect(host.stderr).toContain("invalid websocket --listen URL `ws://localhost:1234`; expected `ws://IP:PORT`");
+    const scheme = await run(["--listen", "http://127.0.0.1:1234"]);
+    expect(scheme.code).not.toBe(0);
+    expect(scheme.stderr).toContain("unsupported --listen URL `http://127.0.0.1:1234`; expected `stdio://` or `ws://IP:PORT`");
+  });
+
+  test("a non-loopback listen address needs a token", async () => {
+    const refused = await run(["--listen", "ws://0.0.0.0:0"]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain("refusing to listen on 0.0.0.0 without a token");
+  });
+
+  test("unknown flags and bad numbers are refused", async () => {
+    expect((await run(["--frobnicate"])).code).not.toBe(0);
+    const bad = await run(["--retained-output-bytes", "lots"]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain("--retained-output-bytes must be a positive integer");
+  });
+
+  test("EXEC_SERVER_TOKEN enables auth", async () => {
+    const daemon = await startDaemonWithEnv({ EXEC_SERVER_TOKEN: "from-env" });
+    try {
+      expect(await upgradeStatus(daemon.url, {})).toBe(401);
+      const ok = await RawClient.overWebSocket(daemon.url, { Authorization: "Bearer from-env" });
+      await ok.handshake();
+      ok.close();
+    } finally {
+      daemon.proc.kill("SIGTERM");
+      await daemon.proc.exited;
+    }
+  });
+});
+
+async function startDaemonWithEnv(env: Record<string, string>) {
+  const proc = Bun.spawn(["bun", SERVER_BIN, "--listen", "ws://127.0.0.1:0"], { stdin: "ignore", stdout: "ignore", stderr: "pipe", env: { ...process.env, ...env } });
+  const reader = proc.stderr.getReader();
+  let text = "";
+  let url: string | undefined;
+  while (!(url = /listening on (ws:\/\/\S+)/.exec(text)?.[1])) {
+    const { done, value } = await reader.read();
+    if (done) throw new Error(text);
+    text += new TextDecoder().decode(value);
+  }
+  reader.releaseLock();
+  return { proc, url };
+}
