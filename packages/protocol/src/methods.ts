@@ -10,6 +10,15 @@ import {
   WriteResult,
 } from "./schemas/process-io.ts";
 import {
+  CloseStdinParams,
+  EmptyResult,
+  ListParams,
+  ListResult,
+  SignalParams,
+  WaitParams,
+  WaitResult,
+} from "./schemas/process-control.ts";
+import {
   ClosedNotification,
   ExitedNotification,
   OutputNotification,
@@ -39,6 +48,10 @@ export const Methods = {
   "process/read": method(ReadParams, ReadResult),
   "process/write": method(WriteParams, WriteResult),
   "process/terminate": method(TerminateParams, TerminateResult),
+  "process/closeStdin": method(CloseStdinParams, EmptyResult),
+  "process/signal": method(SignalParams, EmptyResult),
+  "process/wait": method(WaitParams, WaitResult),
+  "process/list": method(ListParams, ListResult),
 } as const;
 
 /** Client → server notifications. */
@@ -76,6 +89,10 @@ export const Method = {
   ProcessRead: "process/read",
   ProcessWrite: "process/write",
   ProcessTerminate: "process/terminate",
+  ProcessCloseStdin: "process/closeStdin",
+  ProcessSignal: "process/signal",
+  ProcessWait: "process/wait",
+  ProcessList: "process/list",
   ProcessOutput: "process/output",
   ProcessExited: "process/exited",
   ProcessClosed: "process/closed",

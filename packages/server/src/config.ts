@@ -13,6 +13,8 @@ export interface ServerConfig extends ProcessLimits {
   /** Outbound bytes after which a connection that does not read is closed. */
   readonly connectionHardLimitBytes: number;
   readonly ptyBackend: PtyBackendName;
+  /** Running processes one connection may have. */
+  readonly maxProcesses: number;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -25,4 +27,5 @@ export const DEFAULT_CONFIG: ServerConfig = {
   connectionHighWaterBytes: 4 * 1024 * 1024,
   connectionHardLimitBytes: 256 * 1024 * 1024,
   ptyBackend: "native",
+  maxProcesses: 256,
 };

@@ -41,13 +41,25 @@ export type ReadResult = Type.Static<typeof ReadResult>;
 export const WriteParams = Type.Object({
   processId: ProcessId,
   chunk: Base64,
+  writeId: Type.Optional(
+    Type.String({ maxLength: 256, description: "Idempotency key: a retried writeId is acknowledged without writing twice." }),
+  ),
 });
 export type WriteParams = Type.Static<typeof WriteParams>;
 
 export const WriteResult = Type.Object({ accepted: Type.Boolean() });
 export type WriteResult = Type.Static<typeof WriteResult>;
 
-export const TerminateParams = Type.Object({ processId: ProcessId });
+export const TerminateParams = Type.Object({
+  processId: ProcessId,
+  graceMs: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: 3_600_000,
+      description: "SIGTERM (PTY: SIGHUP) to the group first, SIGKILL after this long. Omitted: SIGKILL at once.",
+    }),
+  ),
+});
 export type TerminateParams = Type.Static<typeof TerminateParams>;
 
 export const TerminateResult = Type.Object({

@@ -33,6 +33,7 @@ Options:
                                 (default ${DEFAULT_CONFIG.exitDrainGraceMs})
   --exited-retention-ms N       how long an exited process stays readable
                                 (default ${DEFAULT_CONFIG.exitedRetentionMs})
+  --max-processes N             running processes per connection (default ${DEFAULT_CONFIG.maxProcesses})
   --log-level LEVEL             ${LOG_LEVELS.join(" | ")} (default warn); logs go to stderr
   --help                        show this help
   --version                     print the version
@@ -55,6 +56,7 @@ export function parseCliOptions(argv: string[], env: Record<string, string | und
       "retained-output-bytes": { type: "string" },
       "exit-drain-grace-ms": { type: "string" },
       "exited-retention-ms": { type: "string" },
+      "max-processes": { type: "string" },
       "log-level": { type: "string", default: "warn" },
     },
   });
@@ -84,6 +86,7 @@ export function parseCliOptions(argv: string[], env: Record<string, string | und
       values["exited-retention-ms"],
       DEFAULT_CONFIG.exitedRetentionMs,
     ),
+    maxProcesses: positiveInt("--max-processes", values["max-processes"], DEFAULT_CONFIG.maxProcesses),
   };
   return {
     help: values.help,

@@ -1,7 +1,20 @@
-import { encodeBase64, type ReadResult } from "@x/exec-protocol";
+import {
+  encodeBase64,
+  RpcError,
+  type ProcessInfo,
+  type ReadResult,
+  type SignalName,
+  type WaitParams,
+  type WaitResult,
+} from "@x/exec-protocol";
 import type { ChildHandle, ExitStatus, OutputSource } from "./backend.ts";
 import type { LiveSink } from "./live-sink.ts";
+import { OutputMatcher } from "./output-matcher.ts";
 import { OutputRing } from "./output-ring.ts";
+import type { ProcessTree } from "./process-tree.ts";
+
+/** How many recent writeIds a process remembers for idempotent retries. */
+const REMEMBERED_WRITE_IDS = 1024;
 
 export interface ProcessLimits {
   /** Bytes of output retained for process/read. */
@@ -39,11 +52,17 @@ export class ManagedProcess {
   private readonly changeWaiters = new Set<() => void>();
   private readonly backlogWaiters = new Set<() => void>();
   private readonly exitNotifiedListeners: Array<() => void> = [];
+  private readonly disposeListeners: Array<() => void> = [];
+  private readonly writesById = new Map<string, Promise<void>>();
+  private stdinClosed = false;
+  private graceKillTimer: Timer | undefined;
 
   constructor(
     readonly processId: string,
+    readonly argv: readonly string[],
     readonly child: ChildHandle,
     readonly tty: boolean,
+    private readonly tree: ProcessTree,
     private readonly limits: ProcessLimits,
     private readonly sink: LiveSink,
   ) {
@@ -82,15 +101,118 @@ export class ManagedProcess {
     else this.exitNotifiedListeners.push(listener);
   }
 
-  async write(data: Uint8Array): Promise<void> {
-    await this.child.write(data);
+  onDisposed(listener: () => void): void {
+    if (this.disposed) listener();
+    else this.disposeListeners.push(listener);
   }
 
-  /** Kills the whole process group at once. Returns whether it was running. */
+  /** Writes input; a repeated `writeId` returns the first write's outcome without writing again. */
+  write(data: Uint8Array, writeId?: string): Promise<void> {
+    if (writeId !== undefined) {
+      const earlier = this.writesById.get(writeId);
+      if (earlier) return earlier;
+    }
+    this.requireInputOpen();
+    const written = this.child.write(data);
+    if (writeId !== undefined) {
+      this.writesById.set(writeId, written);
+      if (this.writesById.size > REMEMBERED_WRITE_IDS) {
+        this.writesById.delete(this.writesById.keys().next().value!);
+      }
+    }
+    return written;
+  }
+
+  async closeStdin(): Promise<void> {
+    this.requireInputOpen();
+    this.stdinClosed = true;
+    await this.child.closeStdin();
+  }
+
+  signal(signal: SignalName): void {
+    if (!this.running) throw RpcError.invalidRequest(`process ${this.processId} has exited`);
+    this.child.signalGroup(signal);
+  }
+
+  /** Kills the whole tree at once. Returns whether the process was running. */
   kill(): boolean {
+    const wasRunning = this.running;
+    if (wasRunning) this.tree.kill();
+    return wasRunning;
+  }
+
+  /**
+   * SIGTERM (a terminal's hangup, SIGHUP, for PTYs) to the group, then SIGKILL to
+   * the whole tree after the grace, or as soon as the leader has exited.
+   */
+  terminate(graceMs: number): boolean {
     if (!this.running) return false;
-    this.child.signalGroup("SIGKILL");
+    this.child.signalGroup(this.tty ? "SIGHUP" : "SIGTERM");
+    this.graceKillTimer ??= setTimeout(() => this.tree.kill(), graceMs);
+    void this.child.exited.then(() => {
+      clearTimeout(this.graceKillTimer);
+      this.tree.kill();
+    });
     return true;
+  }
+
+  info(): ProcessInfo {
+    const exit = this.exit;
+    return {
+      processId: this.processId,
+      pid: this.child.pid,
+      argv: [...this.argv],
+      tty: this.tty,
+      running: this.running,
+      exitCode: exit?.exitCode ?? null,
+      signal: exit?.signal ?? null,
+      startedAt: this.startedAt,
+      exitedAt: this.exitedAt ?? null,
+      nextSeq: this.ring.nextSeq,
+    };
+  }
+
+  /** Server-side wait for exit, a pattern, or idleness; never kills the process. */
+  async wait(params: Pick<WaitParams, "timeoutMs" | "afterSeq" | "until">): Promise<WaitResult> {
+    const until = params.until ?? {};
+    const matcher = until.pattern === undefined ? undefined : new OutputMatcher(compilePattern(until.pattern));
+    const deadline = performance.now() + params.timeoutMs;
+    let cursor = params.afterSeq ?? this.ring.lastSeq;
+    let lastOutputAt = performance.now();
+    const result = (fields: Partial<WaitResult>): WaitResult => ({
+      exited: this.exitReported,
+      exitCode: this.exit?.exitCode ?? null,
+      signal: this.exit?.signal ?? null,
+      seq: cursor,
+      matched: false,
+      idle: false,
+      timedOut: false,
+      ...fields,
+    });
+    for (;;) {
+      for (const chunk of this.ring.read(cursor, Number.POSITIVE_INFINITY)) {
+        cursor = chunk.seq;
+        lastOutputAt = performance.now();
+        if (matcher?.push(chunk.data)) return result({ matched: true });
+      }
+      // Exit ends every wait (`until.exit` is the default condition): the output before it has been seen.
+      if (this.exitReported) return result({});
+      const now = performance.now();
+      if (until.idleMs !== undefined && now - lastOutputAt >= until.idleMs) return result({ idle: true });
+      if (now >= deadline || this.disposed) return result({ timedOut: true });
+      const idleLeft = until.idleMs === undefined ? Number.POSITIVE_INFINITY : until.idleMs - (now - lastOutputAt);
+      await this.nextChange(Math.max(1, Math.min(deadline - now, idleLeft)));
+    }
+  }
+
+  private requireInputOpen(): void {
+    if (!this.running) throw RpcError.invalidRequest(`process ${this.processId} has exited`);
+    if (this.stdinClosed || !this.child.acceptsInput) {
+      throw RpcError.invalidRequest(
+        `process ${this.processId} does not accept writes: its stdin is closed` +
+          (this.stdinClosed ? "" : " (start it with tty or pipeStdin)"),
+      );
+    }
   }
 
   async read(afterSeq: number, maxBytes: number, waitMs: number): Promise<ReadResult> {
@@ -124,16 +246,21 @@ export class ManagedProcess {
     });
   }
 
-  /** Kills the group if still running and releases everything. Idempotent. */
+  /** Kills the whole tree (escaped descendants too, even after the leader exited) and releases everything. Idempotent. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.kill();
+    this.tree.kill();
     clearTimeout(this.graceTimer);
+    clearTimeout(this.graceKillTimer);
     for (const waiter of [...this.changeWaiters]) waiter();
     for (const waiter of [...this.backlogWaiters]) waiter();
+    for (const listener of this.disposeListeners.splice(0)) listener();
     // Release fds once the child is gone; output after that is no longer wanted.
-    void this.child.exited.then(() => this.child.dispose());
+    void this.child.exited.then(async () => {
+      this.child.dispose();
+      for (let attempt = 0; attempt < 100 && !this.tree.release(); attempt++) await Bun.sleep(20);
+    });
   }
 
   private undeliveredBytes(): number {
@@ -260,5 +387,13 @@ export class ManagedProcess {
       this.waitingForSink = false;
       this.pump();
     });
+  }
+}
+
+function compilePattern(pattern: string): RegExp {
+  try {
+    return new RegExp(pattern, "m");
+  } catch (error) {
+    throw RpcError.invalidParams(`invalid pattern: ${(error as Error).message}`);
   }
 }

@@ -4,14 +4,17 @@ import type { LiveSink } from "./live-sink.ts";
 import { ManagedProcess } from "./managed-process.ts";
 import { pipeBackend } from "./pipe-backend.ts";
 import { ptyNativeBackend } from "./pty-native-backend.ts";
+import { createTreeTracker, type TreeTracker } from "./process-tree.ts";
 
 /**
  * Spawns children on the right backend and knows every live one, so the daemon
  * can kill them all on shutdown whichever connection owns them.
  */
 export class ProcessManager {
-  private readonly live = new Set<ManagedProcess>();
+  /** Every process not yet disposed, running or exited (an exited one may have left escapees). */
+  private readonly owned = new Set<ManagedProcess>();
   private readonly ptyBackend: ProcessBackend;
+  readonly trees: TreeTracker = createTreeTracker();
 
   constructor(readonly config: ServerConfig) {
     this.ptyBackend = ptyNativeBackend;
@@ -21,20 +24,25 @@ export class ProcessManager {
   spawn(processId: string, spec: SpawnSpec, tty: boolean, sink: LiveSink): ManagedProcess {
     const backend = tty ? this.ptyBackend : pipeBackend;
     const child: ChildHandle = backend.spawn(spec);
-    const managed = new ManagedProcess(processId, child, tty, this.config, sink);
-    this.live.add(managed);
-    void child.exited.then(() => this.live.delete(managed));
+    const tree = this.trees.track(child.pid);
+    const managed = new ManagedProcess(processId, spec.argv, child, tty, tree, this.config, sink);
+    this.owned.add(managed);
+    // Kept until reaped too, so shutdown waits for children already being killed.
+    managed.onDisposed(() => void child.exited.then(() => this.owned.delete(managed)));
     return managed;
   }
 
-  get liveCount(): number {
-    return this.live.size;
+  get runningCount(): number {
+    let running = 0;
+    for (const managed of this.owned) if (managed.running) running++;
+    return running;
   }
 
-  /** Kills every live child's process group and waits until all have exited. */
+  /** Kills every child's whole tree and waits until the children have exited. */
   async killAll(): Promise<void> {
-    const all = [...this.live];
+    const all = [...this.owned];
     for (const managed of all) managed.dispose();
     await Promise.all(all.map((managed) => managed.child.exited));
+    this.trees.dispose();
   }
 }

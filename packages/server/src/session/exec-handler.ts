@@ -38,6 +38,16 @@ export class ExecHandler {
     "process/read": (params) => this.read(params),
     "process/write": (params) => this.write(params),
     "process/terminate": (params) => this.terminate(params),
+    "process/closeStdin": async (params) => {
+      await this.processes.require(params.processId).closeStdin();
+      return {};
+    },
+    "process/signal": (params) => {
+      this.processes.require(params.processId).signal(params.signal);
+      return {};
+    },
+    "process/wait": (params) => this.processes.require(params.processId).wait(params),
+    "process/list": () => ({ processes: [...this.processes.values()].map((managed) => managed.info()) }),
   };
 
   constructor(
@@ -96,6 +106,12 @@ export class ExecHandler {
     // Checked again: another start with this id may have won while we awaited stat.
     if (this.processes.has(processId)) throw RpcError.invalidRequest(`process ${processId} already exists`);
     if (this.closed) throw RpcError.invalidRequest("connection is closed");
+    const running = [...this.processes.values()].filter((managed) => managed.running).length;
+    if (running >= this.config.maxProcesses) {
+      throw RpcError.invalidRequest(
+        `too many processes: this connection already runs ${running} (limit ${this.config.maxProcesses}, --max-processes)`,
+      );
+    }
 
     const env = tty && params.env.TERM === undefined ? { ...params.env, TERM: DEFAULT_TERM } : params.env;
     const spec = {
@@ -126,15 +142,10 @@ export class ExecHandler {
 
   private async write(params: ParamsOf<"process/write">): Promise<ResultOf<"process/write">> {
     const managed = this.processes.require(params.processId);
-    if (!managed.running) throw RpcError.invalidRequest(`process ${params.processId} has exited`);
-    if (!managed.child.acceptsInput) {
-      throw RpcError.invalidRequest(
-        `process ${params.processId} does not accept writes: its stdin is closed (start it with tty or pipeStdin)`,
-      );
-    }
     try {
-      await managed.write(decodeBase64(params.chunk));
+      await managed.write(decodeBase64(params.chunk), params.writeId);
     } catch (error) {
+      if (error instanceof RpcError) throw error;
       throw RpcError.invalidRequest(`write to process ${params.processId} failed: ${(error as Error).message}`);
     }
     return { accepted: true };
@@ -142,6 +153,7 @@ export class ExecHandler {
 
   private terminate(params: ParamsOf<"process/terminate">): ResultOf<"process/terminate"> {
     const managed = this.processes.get(params.processId);
-    return { running: managed ? managed.kill() : false };
+    if (!managed) return { running: false };
+    return { running: params.graceMs === undefined ? managed.kill() : managed.terminate(params.graceMs) };
   }
 }

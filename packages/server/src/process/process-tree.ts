@@ -1,0 +1,178 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { killGroup } from "./backend.ts";
+
+/** Everything a child started, however it tried to leave: its group, its descendants, escapees. */
+export interface ProcessTree {
+  /** SIGKILLs every process of the tree. Safe to call after the leader exited. */
+  kill(): void;
+  /** Forgets the tree once nothing of it is left; false while something still is. */
+  release(): boolean;
+}
+
+export interface TreeTracker {
+  /** `cgroup`: every descendant, setsid and double forks included; `process-group`: see README. */
+  readonly mode: "cgroup" | "process-group";
+  track(pid: number): ProcessTree;
+  dispose(): void;
+}
+
+/**
+ * A cgroup v2 directory per child catches every descendant, including ones that
+ * call setsid or double-fork, and `cgroup.kill` ends them all at once. Where the
+ * daemon may not create cgroups, it falls back to the process group plus the
+ * descendants it can still find by parent pid.
+ */
+export function createTreeTracker(): TreeTracker {
+  const base = cgroupBase();
+  if (base) {
+    try {
+      mkdirSync(base, { recursive: true });
+      return new CgroupTracker(base);
+    } catch {
+      // Not permitted here: fall back.
+    }
+  }
+  return processGroupTracker;
+}
+
+const processGroupTracker: TreeTracker = {
+  mode: "process-group",
+  track(pid) {
+    return {
+      kill: () => killGroupAndDescendants(pid),
+      release: () => true,
+    };
+  },
+  dispose() {},
+};
+
+class CgroupTracker implements TreeTracker {
+  readonly mode = "cgroup" as const;
+  private readonly live = new Set<string>();
+  private failed = false;
+
+  constructor(private readonly base: string) {}
+
+  track(pid: number): ProcessTree {
+    if (this.failed) return processGroupTracker.track(pid);
+    const dir = join(this.base, `p${pid}`);
+    try {
+      mkdirSync(dir);
+      writeFileSync(join(dir, "cgroup.procs"), String(pid));
+    } catch {
+      // E.g. a delegated hierarchy that refuses moves: stop trying for later children.
+      this.failed = true;
+      removeCgroup(dir);
+      return processGroupTracker.track(pid);
+    }
+    this.live.add(dir);
+    return {
+      kill: () => {
+        killGroup(pid, "SIGKILL");
+        killCgroup(dir);
+      },
+      release: () => {
+        if (!removeCgroup(dir)) return false;
+        this.live.delete(dir);
+        return true;
+      },
+    };
+  }
+
+  dispose(): void {
+    for (const dir of this.live) {
+      killCgroup(dir);
+      removeCgroup(dir);
+    }
+    this.live.clear();
+    try {
+      rmdirSync(this.base);
+    } catch {
+      // Still populated by a process that is being killed: left for the OS.
+    }
+  }
+}
+
+/** `<cgroup2 mount><own cgroup>/exec-server-<pid>`, when cgroup v2 is mounted. */
+function cgroupBase(): string | undefined {
+  try {
+    const mount = readFileSync("/proc/self/mountinfo", "utf8")
+      .split("\n")
+      .map((line) => line.split(" "))
+      .find((fields) => fields[fields.indexOf("-") + 1] === "cgroup2")?.[4];
+    const own = /^0::(.*)$/m.exec(readFileSync("/proc/self/cgroup", "utf8"))?.[1];
+    if (!mount || own === undefined) return undefined;
+    return join(mount, own, `exec-server-${process.pid}`);
+  } catch {
+    return undefined;
+  }
+}
+
+function killCgroup(dir: string): void {
+  try {
+    if (existsSync(join(dir, "cgroup.kill"))) {
+      writeFileSync(join(dir, "cgroup.kill"), "1");
+      return;
+    }
+    // Kernels before 5.14: kill what is listed (new forks are caught by a second pass).
+    for (let pass = 0; pass < 3; pass++) {
+      const pids = readFileSync(join(dir, "cgroup.procs"), "utf8").split("\n").filter(Boolean);
+      if (pids.length === 0) return;
+      for (const pid of pids) killPid(Number(pid));
+    }
+  } catch {
+    // Already removed.
+  }
+}
+
+/** Removes an empty cgroup; false while processes are still in it (they are being killed). */
+function removeCgroup(dir: string): boolean {
+  try {
+    rmdirSync(dir);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "ENOENT";
+  }
+}
+
+function killPid(pid: number): void {
+  try {
+    process.kill(pid, "SIGKILL");
+  } catch {
+    // Gone already.
+  }
+}
+
+/** SIGKILL to the group, then to every process whose parent chain leads to `pid` (setsid children included). */
+export function killGroupAndDescendants(pid: number): void {
+  const descendants = findDescendants(pid);
+  killGroup(pid, "SIGKILL");
+  for (const child of descendants) killPid(child);
+}
+
+function findDescendants(root: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const entry of readdirSync("/proc")) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    try {
+      // Field 4 of stat is the parent pid; the command name (field 2) may hold spaces, so parse after ")".
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      parentOf.set(pid, ppid);
+    } catch {
+      // Exited while we looked.
+    }
+  }
+  const found: number[] = [];
+  for (const pid of parentOf.keys()) {
+    for (let up = parentOf.get(pid); up !== undefined && up > 1; up = parentOf.get(up)) {
+      if (up === root) {
+        found.push(pid);
+        break;
+      }
+    }
+  }
+  return found;
+}
