@@ -5,6 +5,7 @@ import { ManagedProcess } from "./managed-process.ts";
 import { pipeBackend } from "./pipe-backend.ts";
 import { ptyNativeBackend } from "./pty-native-backend.ts";
 import { createTreeTracker, type TreeTracker } from "./process-tree.ts";
+import { becomeSubreaper, type Subreaper } from "./subreaper.ts";
 
 /**
  * Spawns children on the right backend and knows every live one, so the daemon
@@ -14,7 +15,9 @@ export class ProcessManager {
   /** Every process not yet disposed, running or exited (an exited one may have left escapees). */
   private readonly owned = new Set<ManagedProcess>();
   private readonly ptyBackend: ProcessBackend;
-  readonly trees: TreeTracker = createTreeTracker();
+  private readonly subreaper: Subreaper | undefined = becomeSubreaper();
+  readonly trees: TreeTracker = createTreeTracker(() => this.reapSoon());
+  private reapTimers = 0;
 
   constructor(readonly config: ServerConfig) {
     this.ptyBackend = ptyNativeBackend;
@@ -24,6 +27,7 @@ export class ProcessManager {
   spawn(processId: string, spec: SpawnSpec, tty: boolean, sink: LiveSink): ManagedProcess {
     const backend = tty ? this.ptyBackend : pipeBackend;
     const child: ChildHandle = backend.spawn(spec);
+    this.subreaper?.own(child.pid, child.exited);
     const tree = this.trees.track(child.pid);
     const managed = new ManagedProcess(processId, spec.argv, child, tty, tree, this.config, sink);
     this.owned.add(managed);
@@ -44,5 +48,18 @@ export class ProcessManager {
     for (const managed of all) managed.dispose();
     await Promise.all(all.map((managed) => managed.child.exited));
     this.trees.dispose();
+    this.subreaper?.dispose();
+  }
+
+  /** After a kill, reaps the orphans it made soon rather than at the next periodic sweep. */
+  private reapSoon(): void {
+    if (!this.subreaper || this.reapTimers > 0) return;
+    for (const delay of [10, 50, 200]) {
+      this.reapTimers++;
+      setTimeout(() => {
+        this.reapTimers--;
+        this.subreaper?.sweep();
+      }, delay).unref();
+    }
   }
 }

@@ -23,54 +23,68 @@ export interface TreeTracker {
  * daemon may not create cgroups, it falls back to the process group plus the
  * descendants it can still find by parent pid.
  */
-export function createTreeTracker(): TreeTracker {
+export function createTreeTracker(afterKill: () => void = () => {}): TreeTracker {
+  const fallback = processGroupTracker(afterKill);
   const base = cgroupBase();
   if (base) {
     try {
       mkdirSync(base, { recursive: true });
-      return new CgroupTracker(base);
+      return new CgroupTracker(base, fallback, afterKill);
     } catch {
       // Not permitted here: fall back.
     }
   }
-  return processGroupTracker;
+  return fallback;
 }
 
-const processGroupTracker: TreeTracker = {
-  mode: "process-group",
-  track(pid) {
-    return {
-      kill: () => killGroupAndDescendants(pid),
-      release: () => true,
-    };
-  },
-  dispose() {},
-};
+function processGroupTracker(afterKill: () => void): TreeTracker {
+  return {
+    mode: "process-group",
+    track(pid) {
+      return {
+        kill: () => {
+          killGroupAndDescendants(pid);
+          afterKill();
+        },
+        release: () => true,
+      };
+    },
+    dispose() {},
+  };
+}
+
+const NOT_PERMITTED = new Set(["EACCES", "EPERM", "EROFS", "ENOTSUP", "EOPNOTSUPP"]);
 
 class CgroupTracker implements TreeTracker {
   readonly mode = "cgroup" as const;
   private readonly live = new Set<string>();
   private failed = false;
 
-  constructor(private readonly base: string) {}
+  constructor(
+    private readonly base: string,
+    private readonly fallback: TreeTracker,
+    private readonly afterKill: () => void,
+  ) {}
 
   track(pid: number): ProcessTree {
-    if (this.failed) return processGroupTracker.track(pid);
+    if (this.failed) return this.fallback.track(pid);
     const dir = join(this.base, `p${pid}`);
     try {
       mkdirSync(dir);
       writeFileSync(join(dir, "cgroup.procs"), String(pid));
-    } catch {
-      // E.g. a delegated hierarchy that refuses moves: stop trying for later children.
-      this.failed = true;
+    } catch (error) {
       removeCgroup(dir);
-      return processGroupTracker.track(pid);
+      // Not permitted (a hierarchy that refuses us): stop trying for later children.
+      // Anything else (ESRCH, EINVAL: the child already exited) concerns this child only.
+      if (NOT_PERMITTED.has((error as NodeJS.ErrnoException).code ?? "")) this.failed = true;
+      return this.fallback.track(pid);
     }
     this.live.add(dir);
     return {
       kill: () => {
         killGroup(pid, "SIGKILL");
         killCgroup(dir);
+        this.afterKill();
       },
       release: () => {
         if (!removeCgroup(dir)) return false;
