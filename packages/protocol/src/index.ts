@@ -7,6 +7,7 @@ export * from "./schemas/initialize.ts";
 export * from "./schemas/process-start.ts";
 export * from "./schemas/process-io.ts";
 export * from "./schemas/process-control.ts";
+export * from "./schemas/process-terminal.ts";
 export * from "./schemas/notifications.ts";
 export * from "./methods.ts";
 export { parseParams, describeErrors } from "./validators.ts";

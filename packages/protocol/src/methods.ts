@@ -18,6 +18,7 @@ import {
   WaitParams,
   WaitResult,
 } from "./schemas/process-control.ts";
+import { ResizeParams, SnapshotParams, SnapshotResult } from "./schemas/process-terminal.ts";
 import {
   ClosedNotification,
   ExitedNotification,
@@ -52,6 +53,8 @@ export const Methods = {
   "process/signal": method(SignalParams, EmptyResult),
   "process/wait": method(WaitParams, WaitResult),
   "process/list": method(ListParams, ListResult),
+  "process/resize": method(ResizeParams, EmptyResult),
+  "process/snapshot": method(SnapshotParams, SnapshotResult),
 } as const;
 
 /** Client → server notifications. */
@@ -93,6 +96,8 @@ export const Method = {
   ProcessSignal: "process/signal",
   ProcessWait: "process/wait",
   ProcessList: "process/list",
+  ProcessResize: "process/resize",
+  ProcessSnapshot: "process/snapshot",
   ProcessOutput: "process/output",
   ProcessExited: "process/exited",
   ProcessClosed: "process/closed",

@@ -28,4 +28,5 @@ export const DEFAULT_CONFIG: ServerConfig = {
   connectionHardLimitBytes: 256 * 1024 * 1024,
   ptyBackend: "native",
   maxProcesses: 256,
+  snapshotStreamBytes: 64 * 1024,
 };

@@ -46,3 +46,5 @@ export const ExitCode = Type.Integer({
 export const ExitSignal = Type.Union([Type.String(), Type.Null()], {
   description: "The name of the signal that ended the process (e.g. `SIGKILL`), else null.",
 });
+
+export const TerminalDimension = Type.Integer({ minimum: 1, maximum: 65535, description: "Terminal columns or rows." });

@@ -1,7 +1,5 @@
 import Type from "typebox";
-import { ProcessId } from "./common.ts";
-
-const TerminalDimension = Type.Integer({ minimum: 1, maximum: 65535 });
+import { ProcessId, TerminalDimension } from "./common.ts";
 
 export const StartParams = Type.Object({
   processId: ProcessId,

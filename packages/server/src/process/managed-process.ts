@@ -4,11 +4,14 @@ import {
   type ProcessInfo,
   type ReadResult,
   type SignalName,
+  type SnapshotParams,
+  type SnapshotResult,
   type WaitParams,
   type WaitResult,
 } from "@x/exec-protocol";
 import type { ChildHandle, ExitStatus, OutputSource } from "./backend.ts";
 import type { LiveSink } from "./live-sink.ts";
+import { headTail } from "./head-tail.ts";
 import { OutputMatcher } from "./output-matcher.ts";
 import { OutputRing } from "./output-ring.ts";
 import type { ProcessTree } from "./process-tree.ts";
@@ -25,6 +28,8 @@ export interface ProcessLimits {
   readonly sendHighWaterBytes: number;
   /** Undelivered bytes a push source may hold above the retention cap before chunks are dropped. */
   readonly undeliveredAllowanceBytes: number;
+  /** Bytes per stream in a snapshot (head and tail halves). */
+  readonly snapshotStreamBytes: number;
 }
 
 type SourceState = "reading" | "paused" | "eof";
@@ -154,6 +159,32 @@ export class ManagedProcess {
       this.tree.kill();
     });
     return true;
+  }
+
+  resize(cols: number, rows: number): void {
+    if (!this.tty) throw RpcError.invalidRequest(`process ${this.processId} is not a terminal: only tty processes can be resized`);
+    if (!this.running) throw RpcError.invalidRequest(`process ${this.processId} has exited`);
+    this.child.resize(cols, rows);
+  }
+
+  /** Retained output as head+tail per stream, tied to the seq it reflects. */
+  async snapshot(_params: Pick<SnapshotParams, "scrollback" | "serialize">): Promise<SnapshotResult> {
+    const seq = this.ring.lastSeq;
+    const chunks = this.ring.read(0, Number.POSITIVE_INFINITY).filter((chunk) => chunk.seq <= seq);
+    const cap = this.limits.snapshotStreamBytes;
+    const part = (stream: string) => headTail(chunks.filter((c) => c.stream === stream).map((c) => c.data), cap);
+    const [stdout, stderr, terminal] = [part("stdout"), part("stderr"), part("pty")];
+    const omittedBytes = this.ring.droppedBytes + stdout.omitted + stderr.omitted + terminal.omitted;
+    return {
+      stdout: encodeBase64(stdout.bytes),
+      stderr: encodeBase64(stderr.bytes),
+      terminal: encodeBase64(terminal.bytes),
+      truncated: omittedBytes > 0,
+      omittedBytes,
+      exitCode: this.exit?.exitCode ?? null,
+      running: this.running,
+      seq,
+    };
   }
 
   info(): ProcessInfo {

@@ -48,6 +48,11 @@ export class ExecHandler {
     },
     "process/wait": (params) => this.processes.require(params.processId).wait(params),
     "process/list": () => ({ processes: [...this.processes.values()].map((managed) => managed.info()) }),
+    "process/resize": (params) => {
+      this.processes.require(params.processId).resize(params.cols, params.rows);
+      return {};
+    },
+    "process/snapshot": (params) => this.processes.require(params.processId).snapshot(params),
   };
 
   constructor(
