@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { startDaemon, type Daemon } from "./support/daemon.ts";
+import { b64, RawClient, startParams } from "./support/raw-client.ts";
+
+let daemon: Daemon;
+let client: RawClient;
+const SHELL = ["bash", "--noprofile", "--norc"];
+const SHELL_ENV = { PATH: "/usr/bin:/bin", PS1: "$ ", HOME: "/tmp" };
+
+beforeAll(async () => {
+  daemon = await startDaemon("stdio");
+  client = RawClient.overStdio(daemon);
+  await client.handshake();
+});
+
+afterAll(async () => {
+  client.close();
+  await daemon.stop();
+});
+
+const text = (id: string) => client.output(id).toString();
+
+test("cols and rows at start; resize is seen at once by stty size", async () => {
+  await client.call("process/start", startParams("sz", SHELL, { tty: true, env: SHELL_ENV, cols: 100, rows: 30 }));
+  await client.call("process/write", { processId: "sz", chunk: b64("stty size\n") });
+  await client.waitFor(() => text("sz").includes("30 100"));
+  expect(await client.call("process/resize", { processId: "sz", cols: 132, rows: 43 })).toEqual({});
+  await client.call("process/write", { processId: "sz", chunk: b64("stty size\n") });
+  await client.waitFor(() => text("sz").includes("43 132"));
+  await client.call("process/terminate", { processId: "sz" });
+});
+
+test("resize of a pipe process or an unknown id is a clear error", async () => {
+  await client.call("process/start", startParams("pipe", ["sleep", "5"]));
+  const pipe = await client.request("process/resize", { processId: "pipe", cols: 10, rows: 10 });
+  expect(pipe.error).toMatchObject({ code: -32600 });
+  expect(pipe.error.message).toContain("not a terminal");
+  const unknown = await client.request("process/resize", { processId: "nope", cols: 10, rows: 10 });
+  expect(unknown.error.message).toBe("unknown process id nope");
+  const zero = await client.request("process/resize", { processId: "pipe", cols: 0, rows: 10 });
+  expect(zero.error.code).toBe(-32602);
+  await client.call("process/terminate", { processId: "pipe" });
+});
+
+test("Ctrl-C interrupts a foreground job and the shell survives", async () => {
+  await client.call("process/start", startParams("ctrlc", SHELL, { tty: true, env: SHELL_ENV }));
+  await client.call("process/write", { processId: "ctrlc", chunk: b64("sleep 100\n") });
+  await Bun.sleep(300);
+  await client.call("process/write", { processId: "ctrlc", chunk: b64("\x03") });
+  await client.call("process/write", { processId: "ctrlc", chunk: b64("echo alive-$?\n") });
+  await client.waitFor(() => text("ctrlc").includes("alive-130"));
+  await client.call("process/write", { processId: "ctrlc", chunk: b64("exit 5\n") });
+  expect(await client.waitExited("ctrlc")).toMatchObject({ exitCode: 5 });
+});
+
+test("snapshot: head and tail of retained output per stream, tied to a seq", async () => {
+  await client.call("process/start", startParams("snap", ["sh", "-c", "head -c 100000 /dev/zero | tr '\\0' a; echo; echo err >&2"]));
+  await client.waitExited("snap");
+  const snap = await client.call("process/snapshot", { processId: "snap" });
+  const stdout = Buffer.from(snap.stdout, "base64");
+  expect(stdout.length).toBe(65536);
+  expect(snap.omittedBytes).toBe(100001 - 65536);
+  expect(snap.truncated).toBe(true);
+  expect(stdout.subarray(-1).toString()).toBe("\n");
+  expect(Buffer.from(snap.stderr, "base64").toString()).toBe("err\n");
+  expect(snap).toMatchObject({ running: false, exitCode: 0, terminal: "" });
+  const outputs = client.notifications("process/output", "snap");
+  expect(snap.seq).toBe(Math.max(...outputs.map((n) => n.seq)));
+});
