@@ -15,6 +15,10 @@ export interface ServerConfig extends ProcessLimits {
   readonly ptyBackend: PtyBackendName;
   /** Running processes one connection may have. */
   readonly maxProcesses: number;
+  /** Lines kept above the rendered screen of each PTY process. */
+  readonly scrollbackLines: number;
+  /** Write the screen model's answers to terminal queries (DA, CPR) back to the PTY. */
+  readonly answerTerminalQueries: boolean;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -29,4 +33,6 @@ export const DEFAULT_CONFIG: ServerConfig = {
   ptyBackend: "native",
   maxProcesses: 256,
   snapshotStreamBytes: 64 * 1024,
+  scrollbackLines: 1000,
+  answerTerminalQueries: true,
 };

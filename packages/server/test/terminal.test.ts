@@ -67,3 +67,30 @@ test("snapshot: head and tail of retained output per stream, tied to a seq", asy
   const outputs = client.notifications("process/output", "snap");
   expect(snap.seq).toBe(Math.max(...outputs.map((n) => n.seq)));
 });
+
+test("snapshot of a PTY: the rendered screen, tied to the seq it reflects", async () => {
+  await client.call("process/start", startParams("screen", SHELL, { tty: true, env: SHELL_ENV, cols: 40, rows: 10 }));
+  await client.call("process/write", { processId: "screen", chunk: b64("printf '\\033[2J\\033[3;5H%s%s' hel lo; sleep 100\n") });
+  await client.waitFor(() => text("screen").includes("hello"));
+  const snap = await client.call("process/snapshot", { processId: "screen", serialize: true, scrollback: 5 });
+  expect(snap.screen).toMatchObject({ cols: 40, rows: 10, altScreen: false });
+  expect(snap.screen.lines[2]).toBe("    hello");
+  expect(snap.screen.cursor).toEqual({ x: 9, y: 2 });
+  expect(Array.isArray(snap.screen.scrollback)).toBe(true);
+  expect(typeof snap.serialized).toBe("string");
+  expect(snap.seq).toBeGreaterThan(0);
+  expect(Buffer.from(snap.terminal, "base64").toString()).toContain("hello");
+  await client.call("process/resize", { processId: "screen", cols: 60, rows: 12 });
+  const resized = await client.call("process/snapshot", { processId: "screen" });
+  expect(resized.screen).toMatchObject({ cols: 60, rows: 12 });
+  expect(resized.serialized).toBeUndefined();
+  await client.call("process/terminate", { processId: "screen" });
+});
+
+test("terminal queries are answered so programs that ask do not hang", async () => {
+  // bash's `read` waits for the cursor position report the screen model writes back.
+  const script = "printf '\\033[6n'; IFS= read -rs -d R reply; echo got:${reply#*[}";
+  await client.call("process/start", startParams("cpr", ["bash", "--noprofile", "--norc", "-c", script], { tty: true, env: SHELL_ENV }));
+  await client.waitExited("cpr");
+  expect(text("cpr")).toContain("got:1;1");
+});

@@ -34,6 +34,9 @@ Options:
   --exited-retention-ms N       how long an exited process stays readable
                                 (default ${DEFAULT_CONFIG.exitedRetentionMs})
   --max-processes N             running processes per connection (default ${DEFAULT_CONFIG.maxProcesses})
+  --scrollback-lines N          lines kept above each PTY's rendered screen
+                                (default ${DEFAULT_CONFIG.scrollbackLines})
+  --no-terminal-replies         do not answer terminal queries (DA, CPR) on the PTY
   --log-level LEVEL             ${LOG_LEVELS.join(" | ")} (default warn); logs go to stderr
   --help                        show this help
   --version                     print the version
@@ -57,6 +60,8 @@ export function parseCliOptions(argv: string[], env: Record<string, string | und
       "exit-drain-grace-ms": { type: "string" },
       "exited-retention-ms": { type: "string" },
       "max-processes": { type: "string" },
+      "scrollback-lines": { type: "string" },
+      "no-terminal-replies": { type: "boolean", default: false },
       "log-level": { type: "string", default: "warn" },
     },
   });
@@ -87,6 +92,8 @@ export function parseCliOptions(argv: string[], env: Record<string, string | und
       DEFAULT_CONFIG.exitedRetentionMs,
     ),
     maxProcesses: positiveInt("--max-processes", values["max-processes"], DEFAULT_CONFIG.maxProcesses),
+    scrollbackLines: nonNegativeInt("--scrollback-lines", values["scrollback-lines"], DEFAULT_CONFIG.scrollbackLines),
+    answerTerminalQueries: !values["no-terminal-replies"],
   };
   return {
     help: values.help,
@@ -100,10 +107,15 @@ export function parseCliOptions(argv: string[], env: Record<string, string | und
 }
 
 function positiveInt(flag: string, raw: string | undefined, fallback: number): number {
+  return nonNegativeInt(flag, raw, fallback, 1);
+}
+
+function nonNegativeInt(flag: string, raw: string | undefined, fallback: number, min = 0): number {
   if (raw === undefined) return fallback;
   const value = Number(raw);
-  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < 1) {
-    throw new Error(`${flag} must be a positive integer; got ${JSON.stringify(raw)}`);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min) {
+    const what = min === 1 ? "a positive integer" : "a non-negative integer";
+    throw new Error(`${flag} must be ${what}; got ${JSON.stringify(raw)}`);
   }
   return value;
 }

@@ -15,6 +15,7 @@ import { headTail } from "./head-tail.ts";
 import { OutputMatcher } from "./output-matcher.ts";
 import { OutputRing } from "./output-ring.ts";
 import type { ProcessTree } from "./process-tree.ts";
+import type { TerminalScreen } from "./terminal-screen.ts";
 
 /** How many recent writeIds a process remembers for idempotent retries. */
 const REMEMBERED_WRITE_IDS = 1024;
@@ -62,15 +63,29 @@ export class ManagedProcess {
   private stdinClosed = false;
   private graceKillTimer: Timer | undefined;
 
+  readonly processId: string;
+  readonly argv: readonly string[];
+  readonly child: ChildHandle;
+  readonly tty: boolean;
+  private readonly tree: ProcessTree;
+  /** PTY processes: the rendered screen, fed the same chunks as the ring. */
+  private readonly screen: TerminalScreen | undefined;
+
   constructor(
-    readonly processId: string,
-    readonly argv: readonly string[],
-    readonly child: ChildHandle,
-    readonly tty: boolean,
-    private readonly tree: ProcessTree,
+    parts: {
+      processId: string;
+      argv: readonly string[];
+      child: ChildHandle;
+      tty: boolean;
+      tree: ProcessTree;
+      screen?: TerminalScreen;
+    },
     private readonly limits: ProcessLimits,
     private readonly sink: LiveSink,
   ) {
+    ({ processId: this.processId, argv: this.argv, child: this.child, tty: this.tty, tree: this.tree } = parts);
+    this.screen = parts.screen;
+    const { child } = parts;
     this.ring = new OutputRing(limits.retainedOutputBytes);
     for (const source of child.outputs) {
       this.sourceStates.set(source, "reading");
@@ -165,11 +180,14 @@ export class ManagedProcess {
     if (!this.tty) throw RpcError.invalidRequest(`process ${this.processId} is not a terminal: only tty processes can be resized`);
     if (!this.running) throw RpcError.invalidRequest(`process ${this.processId} has exited`);
     this.child.resize(cols, rows);
+    this.screen?.resize(cols, rows);
   }
 
-  /** Retained output as head+tail per stream, tied to the seq it reflects. */
-  async snapshot(_params: Pick<SnapshotParams, "scrollback" | "serialize">): Promise<SnapshotResult> {
-    const seq = this.ring.lastSeq;
+  /** Retained output as head+tail per stream and, for PTYs, the rendered screen: all as of one seq. */
+  async snapshot(params: Pick<SnapshotParams, "scrollback" | "serialize">): Promise<SnapshotResult> {
+    // The screen reflects every chunk appended before this call; the bytes below are cut at its seq.
+    const rendered = await this.screen?.snapshot({ scrollback: params.scrollback, serialize: params.serialize });
+    const seq = rendered?.seq ?? this.ring.lastSeq;
     const chunks = this.ring.read(0, Number.POSITIVE_INFINITY).filter((chunk) => chunk.seq <= seq);
     const cap = this.limits.snapshotStreamBytes;
     const part = (stream: string) => headTail(chunks.filter((c) => c.stream === stream).map((c) => c.data), cap);
@@ -184,6 +202,17 @@ export class ManagedProcess {
       exitCode: this.exit?.exitCode ?? null,
       running: this.running,
       seq,
+      ...(rendered && {
+        screen: {
+          cols: rendered.cols,
+          rows: rendered.rows,
+          cursor: rendered.cursor,
+          altScreen: rendered.altScreen,
+          lines: rendered.lines,
+          ...(rendered.scrollback && { scrollback: rendered.scrollback }),
+        },
+        ...(rendered.serialized !== undefined && { serialized: rendered.serialized }),
+      }),
     };
   }
 
@@ -282,6 +311,7 @@ export class ManagedProcess {
     if (this.disposed) return;
     this.disposed = true;
     this.tree.kill();
+    this.screen?.dispose();
     clearTimeout(this.graceTimer);
     clearTimeout(this.graceKillTimer);
     for (const waiter of [...this.changeWaiters]) waiter();
@@ -310,7 +340,8 @@ export class ManagedProcess {
         const data = await source.read();
         if (data === null) break;
         if (data.byteLength === 0) continue;
-        this.ring.append(source.stream, data);
+        const chunk = this.ring.append(source.stream, data);
+        this.screen?.write(data, chunk.seq);
         this.ring.trim(this.sentSeq + 1, this.limits.undeliveredAllowanceBytes);
         this.notifyChange();
         this.pump();

@@ -6,6 +6,7 @@ import { pipeBackend } from "./pipe-backend.ts";
 import { ptyNativeBackend } from "./pty-native-backend.ts";
 import { createTreeTracker, type TreeTracker } from "./process-tree.ts";
 import { becomeSubreaper, type Subreaper } from "./subreaper.ts";
+import { TerminalScreen } from "./terminal-screen.ts";
 
 /**
  * Spawns children on the right backend and knows every live one, so the daemon
@@ -29,7 +30,16 @@ export class ProcessManager {
     const child: ChildHandle = backend.spawn(spec);
     this.subreaper?.own(child.pid, child.exited);
     const tree = this.trees.track(child.pid);
-    const managed = new ManagedProcess(processId, spec.argv, child, tty, tree, this.config, sink);
+    const screen = tty
+      ? new TerminalScreen({
+          cols: spec.cols,
+          rows: spec.rows,
+          scrollbackLines: this.config.scrollbackLines,
+          // Programs that query the terminal (DA, CPR) would hang without an answer.
+          onReply: this.config.answerTerminalQueries ? (bytes) => void child.write(bytes).catch(() => {}) : undefined,
+        })
+      : undefined;
+    const managed = new ManagedProcess({ processId, argv: spec.argv, child, tty, tree, screen }, this.config, sink);
     this.owned.add(managed);
     // Kept until reaped too, so shutdown waits for children already being killed.
     managed.onDisposed(() => void child.exited.then(() => this.owned.delete(managed)));
