@@ -31,9 +31,11 @@ async function waitForPid(file: string): Promise<number> {
   throw new Error(`no pid in ${file}`);
 }
 
-async function gone(pid: number): Promise<boolean> {
-  for (let i = 0; i < 100 && alive(pid); i++) await Bun.sleep(20);
-  return !alive(pid);
+/** True once the pid is gone (killed and reaped); otherwise describes what is left. */
+async function gone(pid: number): Promise<true | string> {
+  for (let i = 0; i < 250 && alive(pid); i++) await Bun.sleep(20);
+  if (!alive(pid)) return true;
+  return readFileSync(`/proc/${pid}/stat`, "utf8");
 }
 
 describe("stdin", () => {

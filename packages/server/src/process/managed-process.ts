@@ -14,6 +14,7 @@ import type { LiveSink } from "./live-sink.ts";
 import { headTail } from "./head-tail.ts";
 import { OutputMatcher } from "./output-matcher.ts";
 import { OutputRing } from "./output-ring.ts";
+import { OutputSubscription } from "./output-subscription.ts";
 import type { ProcessTree } from "./process-tree.ts";
 import type { TerminalScreen } from "./terminal-screen.ts";
 
@@ -48,11 +49,11 @@ export class ManagedProcess {
   private exitedAtMs: number | undefined;
   private exitReported = false;
   private exitNotified = false;
-  private closedNotified = false;
   private disposed = false;
-  private sentSeq = 0;
-  private deliveredBytes = 0;
-  private waitingForSink = false;
+  /** The owning session's live view: it alone holds back reading and retention. */
+  private readonly owner: OutputSubscription;
+  /** Peers attached from other connections: they never slow the process down. */
+  private readonly observers = new Set<OutputSubscription>();
   private graceTimer: Timer | undefined;
   private readonly sourceStates = new Map<OutputSource, SourceState>();
   private readonly changeWaiters = new Set<() => void>();
@@ -81,12 +82,20 @@ export class ManagedProcess {
       screen?: TerminalScreen;
     },
     private readonly limits: ProcessLimits,
-    private readonly sink: LiveSink,
+    sink: LiveSink,
   ) {
     ({ processId: this.processId, argv: this.argv, child: this.child, tty: this.tty, tree: this.tree } = parts);
     this.screen = parts.screen;
     const { child } = parts;
     this.ring = new OutputRing(limits.retainedOutputBytes);
+    this.owner = new OutputSubscription(this, sink, 0, {}, {
+      afterSend: () => this.releaseBacklog(),
+      onExitNotified: () => {
+        this.exitNotified = true;
+        for (const listener of this.exitNotifiedListeners.splice(0)) listener();
+      },
+      onClosedNotified: () => this.child.dispose(),
+    });
     for (const source of child.outputs) {
       this.sourceStates.set(source, "reading");
       void this.pullSource(source);
@@ -316,6 +325,8 @@ export class ManagedProcess {
     clearTimeout(this.graceKillTimer);
     for (const waiter of [...this.changeWaiters]) waiter();
     for (const waiter of [...this.backlogWaiters]) waiter();
+    for (const observer of this.observers) observer.stop();
+    this.observers.clear();
     for (const listener of this.disposeListeners.splice(0)) listener();
     // Release fds once the child is gone; output after that is no longer wanted.
     void this.child.exited.then(async () => {
@@ -324,14 +335,21 @@ export class ManagedProcess {
     });
   }
 
-  private undeliveredBytes(): number {
-    return this.ring.totalBytes - this.deliveredBytes;
+  /** Streams this process to another peer too: replay from `afterSeq`, then live. Returns the way to stop. */
+  observe(sink: LiveSink, afterSeq: number, sessionId: string): () => void {
+    const observer = new OutputSubscription(this, sink, Math.min(afterSeq, this.ring.lastSeq), { sessionId });
+    this.observers.add(observer);
+    observer.pump();
+    return () => {
+      observer.stop();
+      this.observers.delete(observer);
+    };
   }
 
   private async pullSource(source: OutputSource): Promise<void> {
     try {
       while (!this.disposed) {
-        if (source.backpressure && this.undeliveredBytes() >= this.limits.sendHighWaterBytes) {
+        if (source.backpressure && this.owner.undeliveredBytes >= this.limits.sendHighWaterBytes) {
           this.setSourceState(source, "paused");
           await new Promise<void>((resolve) => this.backlogWaiters.add(resolve));
           if (this.disposed) break;
@@ -342,7 +360,7 @@ export class ManagedProcess {
         if (data.byteLength === 0) continue;
         const chunk = this.ring.append(source.stream, data);
         this.screen?.write(data, chunk.seq);
-        this.ring.trim(this.sentSeq + 1, this.limits.undeliveredAllowanceBytes);
+        this.ring.trim(this.owner.sentSeq + 1, this.limits.undeliveredAllowanceBytes);
         this.notifyChange();
         this.pump();
       }
@@ -395,60 +413,18 @@ export class ManagedProcess {
     for (const waiter of [...this.changeWaiters]) waiter();
   }
 
-  /** Sends what the live cursor has not sent yet, while the sink keeps up. */
+  /** Sends what each peer has not been sent yet; wakes paused sources once the owner caught up. */
   private pump(): void {
     if (this.disposed) return;
-    const { ring, sink } = this;
-    while (this.sentSeq < ring.lastSeq) {
-      if (!sink.writable) {
-        this.waitForSink();
-        return;
-      }
-      const next = this.sentSeq + 1;
-      if (next < ring.firstSeq) {
-        sink.send({
-          method: "process/outputSkipped",
-          params: { processId: this.processId, fromSeq: next, toSeq: ring.firstSeq - 1 },
-        });
-        this.sentSeq = ring.firstSeq - 1;
-        this.deliveredBytes = ring.droppedBytes;
-        continue;
-      }
-      const chunk = ring.at(next)!;
-      sink.send({
-        method: "process/output",
-        params: { processId: this.processId, stream: chunk.stream, chunk: encodeBase64(chunk.data), seq: chunk.seq },
-      });
-      this.sentSeq = next;
-      this.deliveredBytes += chunk.data.byteLength;
-    }
-    if (this.backlogWaiters.size > 0 && this.undeliveredBytes() < this.limits.sendHighWaterBytes / 4) {
+    this.owner.pump();
+    for (const observer of this.observers) observer.pump();
+  }
+
+  private releaseBacklog(): void {
+    if (this.backlogWaiters.size > 0 && this.owner.undeliveredBytes < this.limits.sendHighWaterBytes / 4) {
       for (const waiter of [...this.backlogWaiters]) waiter();
       this.backlogWaiters.clear();
     }
-    if (this.exitReported && !this.exitNotified) {
-      this.exitNotified = true;
-      const status = this.exitStatus!;
-      sink.send({
-        method: "process/exited",
-        params: { processId: this.processId, exitCode: status.exitCode, signal: status.signal, seq: this.sentSeq },
-      });
-      for (const listener of this.exitNotifiedListeners.splice(0)) listener();
-    }
-    if (this.exitNotified && !this.closedNotified && this.closed) {
-      this.closedNotified = true;
-      sink.send({ method: "process/closed", params: { processId: this.processId, seq: this.sentSeq } });
-      this.child.dispose();
-    }
-  }
-
-  private waitForSink(): void {
-    if (this.waitingForSink) return;
-    this.waitingForSink = true;
-    void this.sink.whenWritable().then(() => {
-      this.waitingForSink = false;
-      this.pump();
-    });
   }
 }
 

@@ -82,7 +82,8 @@ class CgroupTracker implements TreeTracker {
     this.live.add(dir);
     return {
       kill: () => {
-        killGroup(pid, "SIGKILL");
+        // The walk also catches what the child forked before it was moved into its cgroup.
+        killGroupAndDescendants(pid);
         killCgroup(dir);
         this.afterKill();
       },
