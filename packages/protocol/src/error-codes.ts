@@ -4,6 +4,8 @@ export const ErrorCode = {
   InvalidRequest: -32600,
   InvalidParams: -32602,
   InternalError: -32603,
+  /** The session to resume is attached to another connection. */
+  SessionAttached: -32010,
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

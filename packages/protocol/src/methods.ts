@@ -10,7 +10,10 @@ import {
   WriteResult,
 } from "./schemas/process-io.ts";
 import {
+  AttachParams,
+  AttachResult,
   CloseStdinParams,
+  DetachParams,
   EmptyResult,
   ListParams,
   ListResult,
@@ -55,6 +58,8 @@ export const Methods = {
   "process/list": method(ListParams, ListResult),
   "process/resize": method(ResizeParams, EmptyResult),
   "process/snapshot": method(SnapshotParams, SnapshotResult),
+  "process/attach": method(AttachParams, AttachResult),
+  "process/detach": method(DetachParams, EmptyResult),
 } as const;
 
 /** Client → server notifications. */
@@ -98,6 +103,8 @@ export const Method = {
   ProcessList: "process/list",
   ProcessResize: "process/resize",
   ProcessSnapshot: "process/snapshot",
+  ProcessAttach: "process/attach",
+  ProcessDetach: "process/detach",
   ProcessOutput: "process/output",
   ProcessExited: "process/exited",
   ProcessClosed: "process/closed",

@@ -17,6 +17,10 @@ export interface ServerConfig extends ProcessLimits {
   readonly maxProcesses: number;
   /** Lines kept above the rendered screen of each PTY process. */
   readonly scrollbackLines: number;
+  /** How long a dropped resumable session keeps its processes. */
+  readonly detachedSessionTtlMs: number;
+  /** Websocket ping interval (0: none); a peer that misses a whole interval is dropped. */
+  readonly pingIntervalMs: number;
   /** Write the screen model's answers to terminal queries (DA, CPR) back to the PTY. */
   readonly answerTerminalQueries: boolean;
 }
@@ -35,4 +39,6 @@ export const DEFAULT_CONFIG: ServerConfig = {
   snapshotStreamBytes: 64 * 1024,
   scrollbackLines: 1000,
   answerTerminalQueries: true,
+  detachedSessionTtlMs: 30_000,
+  pingIntervalMs: 30_000,
 };

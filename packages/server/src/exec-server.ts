@@ -4,6 +4,7 @@ import { ProcessManager } from "./process/process-manager.ts";
 import type { OutboundChannel } from "./rpc/outbound-channel.ts";
 import { RpcConnection } from "./rpc/rpc-connection.ts";
 import { ExecHandler } from "./session/exec-handler.ts";
+import { SessionRegistry } from "./session/session-registry.ts";
 
 /**
  * The composition root shared by every transport: one process manager for the
@@ -12,25 +13,29 @@ import { ExecHandler } from "./session/exec-handler.ts";
 export class ExecServer {
   readonly config: ServerConfig;
   readonly manager: ProcessManager;
+  readonly sessions: SessionRegistry;
 
   constructor(config: Partial<ServerConfig> = {}, readonly log: Logger = silentLogger) {
     this.config = { ...DEFAULT_CONFIG, ...config };
     this.manager = new ProcessManager(this.config);
+    this.sessions = new SessionRegistry(this.config.exitedRetentionMs);
   }
 
-  openConnection(channel: OutboundChannel, label: string): RpcConnection {
+  /** `allowResume`: the transport can reconnect (websocket), so a session may outlive it. */
+  openConnection(channel: OutboundChannel, label: string, allowResume = false): RpcConnection {
     const connection = new RpcConnection(channel, {
       label,
       log: this.log,
       highWaterBytes: this.config.connectionHighWaterBytes,
       hardLimitBytes: this.config.connectionHardLimitBytes,
     });
-    connection.attach(new ExecHandler(this.manager, connection, this.log));
+    connection.attach(new ExecHandler(this.manager, this.sessions, connection, { allowResume }, this.log));
     return connection;
   }
 
   /** Kills every child of every connection and waits for them to exit. */
   async shutdown(): Promise<void> {
+    this.sessions.endAll();
     await this.manager.killAll();
   }
 }

@@ -30,7 +30,11 @@ describe.each<TransportKind>(["stdio", "websocket"])("exec-server.v0 over %s", (
     const c = fresh ?? client;
     if (fresh) {
       fresh.send({ id: 1, method: "initialize", params: { clientName: "example-client" } });
-      expect(await fresh.waitFor((m) => m.id === 1)).toEqual({ id: 1, result: { protocolVersion: "exec-server.v0" } });
+      // The seed's response, plus the additive sessionId.
+      expect(await fresh.waitFor((m) => m.id === 1)).toEqual({
+        id: 1,
+        result: { protocolVersion: "exec-server.v0", sessionId: expect.any(String) },
+      });
       fresh.send({ method: "initialized", params: {} });
     }
     const script = "printf 'ready\\n'; while IFS= read -r line; do printf 'echo:%s\\n' \"$line\"; done";
@@ -216,7 +220,7 @@ async function checkHandshake(c: RawClient): Promise<void> {
   const early = await c.request("process/start", startParams("p", ["true"]));
   expect(early.error.code).toBe(-32600);
   expect(early.error.message).toContain("send initialize first");
-  expect((await c.request("initialize", { clientName: "x" })).result).toEqual({ protocolVersion: "exec-server.v0" });
+  expect((await c.request("initialize", { clientName: "x" })).result).toMatchObject({ protocolVersion: "exec-server.v0" });
   const between = await c.request("process/read", { processId: "p" });
   expect(between.error.code).toBe(-32600);
   expect(between.error.message).toContain("initialized notification");

@@ -48,3 +48,8 @@ export const ExitSignal = Type.Union([Type.String(), Type.Null()], {
 });
 
 export const TerminalDimension = Type.Integer({ minimum: 1, maximum: 65535, description: "Terminal columns or rows." });
+
+/** Addresses a process of another session that this connection attached to (process/attach). */
+export const SessionRef = Type.Optional(
+  Type.String({ description: "The owning session of an attached process; omitted for this connection's own." }),
+);

@@ -1,13 +1,13 @@
 import Type from "typebox";
-import { ExitCode, ExitSignal, ProcessId, Seq, SignalName } from "./common.ts";
+import { ExitCode, ExitSignal, ProcessId, Seq, SignalName, SessionRef } from "./common.ts";
 
 export const EmptyResult = Type.Object({});
 export type EmptyResult = Type.Static<typeof EmptyResult>;
 
-export const CloseStdinParams = Type.Object({ processId: ProcessId });
+export const CloseStdinParams = Type.Object({ processId: ProcessId, sessionId: SessionRef });
 export type CloseStdinParams = Type.Static<typeof CloseStdinParams>;
 
-export const SignalParams = Type.Object({ processId: ProcessId, signal: SignalName });
+export const SignalParams = Type.Object({ processId: ProcessId, sessionId: SessionRef, signal: SignalName });
 export type SignalParams = Type.Static<typeof SignalParams>;
 
 const Milliseconds = Type.Integer({ minimum: 0, maximum: 3_600_000 });
@@ -23,6 +23,7 @@ export type WaitCondition = Type.Static<typeof WaitCondition>;
 
 export const WaitParams = Type.Object({
   processId: ProcessId,
+  sessionId: SessionRef,
   timeoutMs: Milliseconds,
   afterSeq: Type.Optional(Type.Integer({ minimum: 0, description: "Match output after this seq (default: output after the call)." })),
   until: Type.Optional(WaitCondition),
@@ -59,3 +60,25 @@ export type ProcessInfo = Type.Static<typeof ProcessInfo>;
 
 export const ListResult = Type.Object({ processes: Type.Array(ProcessInfo) });
 export type ListResult = Type.Static<typeof ListResult>;
+
+export const AttachParams = Type.Object({
+  sessionId: Type.String({ description: "The session that owns the process." }),
+  processId: ProcessId,
+  mode: Type.Enum(["read", "write"], {
+    description: "`read`: stream its output. `write`: also write, resize, signal, close stdin and terminate.",
+  }),
+  afterSeq: Type.Optional(Type.Integer({ minimum: 0, description: "Replay retained output after this seq first (default 0)." })),
+});
+export type AttachParams = Type.Static<typeof AttachParams>;
+
+export const AttachResult = Type.Object({
+  sessionId: Type.String(),
+  processId: ProcessId,
+  tty: Type.Boolean(),
+  running: Type.Boolean(),
+  nextSeq: Seq,
+});
+export type AttachResult = Type.Static<typeof AttachResult>;
+
+export const DetachParams = Type.Object({ sessionId: Type.String(), processId: ProcessId });
+export type DetachParams = Type.Static<typeof DetachParams>;

@@ -1,8 +1,9 @@
 import Type from "typebox";
-import { Base64, ExitCode, ExitSignal, OutputStream, ProcessId, Seq } from "./common.ts";
+import { Base64, ExitCode, ExitSignal, OutputStream, ProcessId, Seq, SessionRef } from "./common.ts";
 
 export const ReadParams = Type.Object({
   processId: ProcessId,
+  sessionId: SessionRef,
   afterSeq: Type.Optional(Type.Union([Seq, Type.Null()], { description: "Exclusive; 0 reads from the start." })),
   maxBytes: Type.Optional(
     Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], {
@@ -40,6 +41,7 @@ export type ReadResult = Type.Static<typeof ReadResult>;
 
 export const WriteParams = Type.Object({
   processId: ProcessId,
+  sessionId: SessionRef,
   chunk: Base64,
   writeId: Type.Optional(
     Type.String({ maxLength: 256, description: "Idempotency key: a retried writeId is acknowledged without writing twice." }),
@@ -52,6 +54,7 @@ export type WriteResult = Type.Static<typeof WriteResult>;
 
 export const TerminateParams = Type.Object({
   processId: ProcessId,
+  sessionId: SessionRef,
   graceMs: Type.Optional(
     Type.Integer({
       minimum: 0,

@@ -1,11 +1,12 @@
 import Type from "typebox";
-import { Base64, ExitCode, ProcessId, TerminalDimension } from "./common.ts";
+import { Base64, ExitCode, ProcessId, TerminalDimension, SessionRef } from "./common.ts";
 
-export const ResizeParams = Type.Object({ processId: ProcessId, cols: TerminalDimension, rows: TerminalDimension });
+export const ResizeParams = Type.Object({ processId: ProcessId, sessionId: SessionRef, cols: TerminalDimension, rows: TerminalDimension });
 export type ResizeParams = Type.Static<typeof ResizeParams>;
 
 export const SnapshotParams = Type.Object({
   processId: ProcessId,
+  sessionId: SessionRef,
   scrollback: Type.Optional(
     Type.Integer({ minimum: 0, maximum: 100_000, description: "Also return up to this many lines above the screen." }),
   ),

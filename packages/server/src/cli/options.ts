@@ -37,6 +37,11 @@ Options:
   --scrollback-lines N          lines kept above each PTY's rendered screen
                                 (default ${DEFAULT_CONFIG.scrollbackLines})
   --no-terminal-replies         do not answer terminal queries (DA, CPR) on the PTY
+  --detached-session-ttl SECONDS
+                                how long a dropped resumable websocket session keeps its
+                                processes (default ${DEFAULT_CONFIG.detachedSessionTtlMs / 1000})
+  --ping-interval SECONDS       websocket keepalive pings; 0 turns them off
+                                (default ${DEFAULT_CONFIG.pingIntervalMs / 1000})
   --log-level LEVEL             ${LOG_LEVELS.join(" | ")} (default warn); logs go to stderr
   --help                        show this help
   --version                     print the version
@@ -62,6 +67,8 @@ export function parseCliOptions(argv: string[], env: Record<string, string | und
       "max-processes": { type: "string" },
       "scrollback-lines": { type: "string" },
       "no-terminal-replies": { type: "boolean", default: false },
+      "detached-session-ttl": { type: "string" },
+      "ping-interval": { type: "string" },
       "log-level": { type: "string", default: "warn" },
     },
   });
@@ -94,6 +101,9 @@ export function parseCliOptions(argv: string[], env: Record<string, string | und
     maxProcesses: positiveInt("--max-processes", values["max-processes"], DEFAULT_CONFIG.maxProcesses),
     scrollbackLines: nonNegativeInt("--scrollback-lines", values["scrollback-lines"], DEFAULT_CONFIG.scrollbackLines),
     answerTerminalQueries: !values["no-terminal-replies"],
+    detachedSessionTtlMs:
+      seconds("--detached-session-ttl", values["detached-session-ttl"]) ?? DEFAULT_CONFIG.detachedSessionTtlMs,
+    pingIntervalMs: seconds("--ping-interval", values["ping-interval"]) ?? DEFAULT_CONFIG.pingIntervalMs,
   };
   return {
     help: values.help,
@@ -118,6 +128,16 @@ function nonNegativeInt(flag: string, raw: string | undefined, fallback: number,
     throw new Error(`${flag} must be ${what}; got ${JSON.stringify(raw)}`);
   }
   return value;
+}
+
+/** A duration in (possibly fractional) seconds, as milliseconds. */
+function seconds(flag: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw) || !Number.isFinite(value)) {
+    throw new Error(`${flag} must be a number of seconds; got ${JSON.stringify(raw)}`);
+  }
+  return Math.round(value * 1000);
 }
 
 function readToken(flag?: string, file?: string, fromEnv?: string): string | undefined {

@@ -335,6 +335,11 @@ export class ManagedProcess {
     });
   }
 
+  /** The owner resumed after a drop having seen output up to `seq`: replay from there. */
+  rewindLiveOutput(seq: number): void {
+    this.owner.rewind(seq);
+  }
+
   /** Streams this process to another peer too: replay from `afterSeq`, then live. Returns the way to stop. */
   observe(sink: LiveSink, afterSeq: number, sessionId: string): () => void {
     const observer = new OutputSubscription(this, sink, Math.min(afterSeq, this.ring.lastSeq), { sessionId });

@@ -26,6 +26,8 @@ export class OutputSubscription {
   deliveredBytes: number;
   private exitNotified = false;
   private closedNotified = false;
+  private exitEventFired = false;
+  private closedEventFired = false;
   private waitingForSink = false;
   private stopped = false;
 
@@ -42,6 +44,19 @@ export class OutputSubscription {
 
   get undeliveredBytes(): number {
     return this.process.ring.totalBytes - this.deliveredBytes;
+  }
+
+  /**
+   * Moves the cursor back to `seq` (a resuming peer's last seen chunk): what it
+   * missed is sent again, or reported skipped if no longer retained, and so are
+   * `exited` and `closed`.
+   */
+  rewind(seq: number): void {
+    if (seq >= this.sentSeq) return;
+    this.sentSeq = seq;
+    this.deliveredBytes = bytesUpTo(this.process.ring, seq);
+    this.exitNotified = false;
+    this.closedNotified = false;
   }
 
   stop(): void {
@@ -82,12 +97,14 @@ export class OutputSubscription {
         method: "process/exited",
         params: { processId, exitCode: exit.exitCode, signal: exit.signal, seq: this.sentSeq, ...tag },
       });
-      this.events.onExitNotified?.();
+      if (!this.exitEventFired) this.events.onExitNotified?.();
+      this.exitEventFired = true;
     }
     if (this.exitNotified && !this.closedNotified && this.process.closed) {
       this.closedNotified = true;
       sink.send({ method: "process/closed", params: { processId, seq: this.sentSeq, ...tag } });
-      this.events.onClosedNotified?.();
+      if (!this.closedEventFired) this.events.onClosedNotified?.();
+      this.closedEventFired = true;
     }
   }
 

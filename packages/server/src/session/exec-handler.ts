@@ -14,11 +14,25 @@ import type { ServerConfig } from "../config.ts";
 import { silentLogger, type Logger } from "../log.ts";
 import { SpawnError } from "../process/backend.ts";
 import type { LiveSink } from "../process/live-sink.ts";
+import type { ManagedProcess } from "../process/managed-process.ts";
 import type { ProcessManager } from "../process/process-manager.ts";
+import { Attachments } from "./attachments.ts";
 import { Handshake } from "./handshake.ts";
-import { ProcessTable } from "./process-table.ts";
+import type { Session } from "./session.ts";
+import type { SessionRegistry } from "./session-registry.ts";
 
 type MethodImpl<M extends MethodName> = (params: ParamsOf<M>) => ResultOf<M> | Promise<ResultOf<M>>;
+
+/** How a request names its process: its own, or one of another session it attached. */
+interface ProcessRef {
+  readonly processId: string;
+  readonly sessionId?: string;
+}
+
+export interface ExecHandlerOptions {
+  /** Websocket connections may keep their session across a drop; stdio sessions end with stdin. */
+  readonly allowResume: boolean;
+}
 
 const DEFAULT_READ_MAX_BYTES = 64 * 1024;
 const DEFAULT_TERM = "xterm-256color";
@@ -29,38 +43,64 @@ const DEFAULT_TERM = "xterm-256color";
  */
 export class ExecHandler {
   private readonly handshake = new Handshake();
-  private readonly processes: ProcessTable;
+  private readonly attachments: Attachments;
+  private session: Session | undefined;
   private closed = false;
 
   private readonly methods: { [M in MethodName]: MethodImpl<M> } = {
     initialize: (params) => this.initialize(params),
     "process/start": (params) => this.start(params),
-    "process/read": (params) => this.read(params),
+    "process/read": (params) =>
+      this.process(params, "read").read(
+        params.afterSeq ?? 0,
+        params.maxBytes ?? DEFAULT_READ_MAX_BYTES,
+        params.waitMs ?? 0,
+      ),
     "process/write": (params) => this.write(params),
     "process/terminate": (params) => this.terminate(params),
     "process/closeStdin": async (params) => {
-      await this.processes.require(params.processId).closeStdin();
+      await this.process(params, "write").closeStdin();
       return {};
     },
     "process/signal": (params) => {
-      this.processes.require(params.processId).signal(params.signal);
+      this.process(params, "write").signal(params.signal);
       return {};
     },
-    "process/wait": (params) => this.processes.require(params.processId).wait(params),
-    "process/list": () => ({ processes: [...this.processes.values()].map((managed) => managed.info()) }),
+    "process/wait": (params) => this.process(params, "read").wait(params),
+    "process/list": () => ({ processes: [...this.ownSession().processes.values()].map((managed) => managed.info()) }),
     "process/resize": (params) => {
-      this.processes.require(params.processId).resize(params.cols, params.rows);
+      // Several writers may resize: the last one wins.
+      this.process(params, "write").resize(params.cols, params.rows);
       return {};
     },
-    "process/snapshot": (params) => this.processes.require(params.processId).snapshot(params),
+    "process/snapshot": (params) => this.process(params, "read").snapshot(params),
+    "process/attach": (params) => {
+      if (params.sessionId === this.ownSession().id) {
+        throw RpcError.invalidRequest(`process ${params.processId} belongs to this connection's own session`);
+      }
+      const attached = this.attachments.attach(params);
+      return {
+        sessionId: params.sessionId,
+        processId: params.processId,
+        tty: attached.tty,
+        running: attached.running,
+        nextSeq: attached.ring.nextSeq,
+      };
+    },
+    "process/detach": (params) => {
+      this.attachments.detach(params.sessionId, params.processId);
+      return {};
+    },
   };
 
   constructor(
     private readonly manager: ProcessManager,
-    private readonly sink: LiveSink,
+    private readonly sessions: SessionRegistry,
+    private readonly connection: LiveSink,
+    private readonly options: ExecHandlerOptions,
     private readonly log: Logger = silentLogger,
   ) {
-    this.processes = new ProcessTable(this.config.exitedRetentionMs);
+    this.attachments = new Attachments(sessions, connection);
   }
 
   private get config(): ServerConfig {
@@ -88,30 +128,70 @@ export class ExecHandler {
     this.log.warn(`ignored unknown client notification ${JSON.stringify(method.slice(0, 100))}`);
   }
 
-  /** Kills every process of this connection. Idempotent. */
+  /**
+   * The connection is gone: its attachments end; its session is kept for the
+   * detached-session TTL if it asked to be resumable, else its processes die. Idempotent.
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.processes.clear();
+    this.attachments.clear();
+    const session = this.session;
+    if (!session) return;
+    if (session.resumable) {
+      session.detach(this.config.detachedSessionTtlMs);
+      this.log.debug(`session ${session.id} detached for ${this.config.detachedSessionTtlMs} ms`);
+    } else {
+      session.end();
+    }
+  }
+
+  private ownSession(): Session {
+    // requireReady() ran first, so initialize has created or resumed the session.
+    return this.session!;
+  }
+
+  private process(ref: ProcessRef, need: "read" | "write"): ManagedProcess {
+    const own = this.ownSession();
+    if (ref.sessionId === undefined || ref.sessionId === own.id) return own.processes.require(ref.processId);
+    return this.attachments.require(ref.sessionId, ref.processId, need);
   }
 
   private initialize(params: ParamsOf<"initialize">): ResultOf<"initialize"> {
+    this.handshake.assertAwaitingInitialize();
+    let session: Session;
+    if (params.resumeSessionId !== undefined) {
+      if (!this.options.allowResume) throw RpcError.invalidRequest("sessions can only be resumed over websocket");
+      session = this.sessions.claim(params.resumeSessionId);
+      for (const [processId, seq] of Object.entries(params.resumeFrom ?? {})) {
+        session.processes.get(processId)?.rewindLiveOutput(seq);
+      }
+    } else {
+      session = this.sessions.create(this.options.allowResume && params.resumable === true);
+    }
+    session.attach(this.connection);
+    this.session = session;
     this.handshake.initialize(params.clientName);
-    this.log.debug(`client ${JSON.stringify(params.clientName)} initialized`);
-    return { protocolVersion: PROTOCOL_VERSION };
+    this.log.debug(`client ${JSON.stringify(params.clientName)} initialized session ${session.id}`);
+    return {
+      protocolVersion: PROTOCOL_VERSION,
+      sessionId: session.id,
+      ...(params.resumeSessionId !== undefined && { resumed: true }),
+    };
   }
 
   private async start(params: ParamsOf<"process/start">): Promise<ResultOf<"process/start">> {
     const { processId, argv, cwd, tty } = params;
-    if (this.processes.has(processId)) throw RpcError.invalidRequest(`process ${processId} already exists`);
+    const { processes, sink } = this.ownSession();
+    if (processes.has(processId)) throw RpcError.invalidRequest(`process ${processId} already exists`);
     if (argv.length === 0) throw RpcError.invalidParams("argv must not be empty");
     if (!isAbsolute(cwd)) throw RpcError.invalidParams("cwd must be an absolute path");
     const cwdStat = await stat(cwd).catch(() => undefined);
     if (!cwdStat?.isDirectory()) throw RpcError.invalidParams(`cwd ${cwd} does not exist or is not a directory`);
     // Checked again: another start with this id may have won while we awaited stat.
-    if (this.processes.has(processId)) throw RpcError.invalidRequest(`process ${processId} already exists`);
+    if (processes.has(processId)) throw RpcError.invalidRequest(`process ${processId} already exists`);
     if (this.closed) throw RpcError.invalidRequest("connection is closed");
-    const running = [...this.processes.values()].filter((managed) => managed.running).length;
+    const running = [...processes.values()].filter((managed) => managed.running).length;
     if (running >= this.config.maxProcesses) {
       throw RpcError.invalidRequest(
         `too many processes: this connection already runs ${running} (limit ${this.config.maxProcesses}, --max-processes)`,
@@ -129,8 +209,8 @@ export class ExecHandler {
       pipeStdin: params.pipeStdin ?? false,
     };
     try {
-      const managed = this.manager.spawn(processId, spec, tty, this.sink);
-      this.processes.add(managed);
+      const managed = this.manager.spawn(processId, spec, tty, sink);
+      processes.add(managed);
       this.log.debug(`started ${processId} (pid ${managed.child.pid}): ${JSON.stringify(argv)}`);
       return { processId, pid: managed.child.pid };
     } catch (error) {
@@ -139,14 +219,8 @@ export class ExecHandler {
     }
   }
 
-  private read(params: ParamsOf<"process/read">): Promise<ResultOf<"process/read">> {
-    return this.processes
-      .require(params.processId)
-      .read(params.afterSeq ?? 0, params.maxBytes ?? DEFAULT_READ_MAX_BYTES, params.waitMs ?? 0);
-  }
-
   private async write(params: ParamsOf<"process/write">): Promise<ResultOf<"process/write">> {
-    const managed = this.processes.require(params.processId);
+    const managed = this.process(params, "write");
     try {
       await managed.write(decodeBase64(params.chunk), params.writeId);
     } catch (error) {
@@ -157,7 +231,11 @@ export class ExecHandler {
   }
 
   private terminate(params: ParamsOf<"process/terminate">): ResultOf<"process/terminate"> {
-    const managed = this.processes.get(params.processId);
+    const own = this.ownSession();
+    const managed =
+      params.sessionId === undefined || params.sessionId === own.id
+        ? own.processes.get(params.processId)
+        : this.attachments.require(params.sessionId, params.processId, "write");
     if (!managed) return { running: false };
     return { running: params.graceMs === undefined ? managed.kill() : managed.terminate(params.graceMs) };
   }

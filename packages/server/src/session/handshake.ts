@@ -11,10 +11,14 @@ export class Handshake {
     return this.state === "ready";
   }
 
-  initialize(clientName: string): void {
+  assertAwaitingInitialize(): void {
     if (this.state !== "awaiting-initialize") {
       throw RpcError.invalidRequest("initialize was already received on this connection");
     }
+  }
+
+  initialize(clientName: string): void {
+    this.assertAwaitingInitialize();
     this.clientName = clientName;
     this.state = "awaiting-initialized";
   }

@@ -19,6 +19,8 @@ export interface WebSocketListener {
 interface SocketData {
   connection?: RpcConnection;
   peer: string;
+  /** A ping is out and no pong has come back since. */
+  awaitingPong: boolean;
 }
 
 const decoder = new TextDecoder();
@@ -30,6 +32,21 @@ const decoder = new TextDecoder();
  */
 export function listenWebSocket(server: ExecServer, options: WebSocketListenOptions): WebSocketListener {
   const { log, config } = server;
+  const sockets = new Set<ServerWebSocket<SocketData>>();
+  const keepalive =
+    config.pingIntervalMs > 0
+      ? setInterval(() => {
+          for (const ws of sockets) {
+            if (ws.data.awaitingPong) {
+              log.warn(`${ws.data.peer}: no pong within ${config.pingIntervalMs} ms: closing`);
+              ws.terminate();
+              continue;
+            }
+            ws.data.awaitingPong = true;
+            ws.ping();
+          }
+        }, config.pingIntervalMs)
+      : undefined;
   const bun: Server<SocketData> = Bun.serve<SocketData>({
     hostname: options.hostname,
     port: options.port,
@@ -44,17 +61,22 @@ export function listenWebSocket(server: ExecServer, options: WebSocketListenOpti
         return new Response(`${refusal.reason}\n`, { status: refusal.status });
       }
       const peer = `websocket ${httpServer.requestIP(request)?.address ?? "?"}`;
-      if (httpServer.upgrade(request, { data: { peer } })) return undefined;
+      if (httpServer.upgrade(request, { data: { peer, awaitingPong: false } })) return undefined;
       return new Response("expected a websocket upgrade\n", { status: 426 });
     },
     websocket: {
       maxPayloadLength: config.maxMessageBytes,
       backpressureLimit: config.connectionHardLimitBytes,
       closeOnBackpressureLimit: true,
-      idleTimeout: 120,
-      sendPings: true,
+      // Keepalive is ours (below): proxies see traffic, and dead peers are noticed.
+      idleTimeout: 0,
+      sendPings: false,
       open(ws) {
-        ws.data.connection = server.openConnection(channelFor(ws), ws.data.peer);
+        sockets.add(ws);
+        ws.data.connection = server.openConnection(channelFor(ws), ws.data.peer, true);
+      },
+      pong(ws) {
+        ws.data.awaitingPong = false;
       },
       message(ws, message) {
         ws.data.connection?.receive(typeof message === "string" ? message : decoder.decode(message));
@@ -63,6 +85,7 @@ export function listenWebSocket(server: ExecServer, options: WebSocketListenOpti
         ws.data.connection?.drained();
       },
       close(ws, code, reason) {
+        sockets.delete(ws);
         if (code === 1009) log.warn(`${ws.data.peer}: closed: message larger than --max-message-bytes`);
         ws.data.connection?.closedByPeer(`code ${code}${reason ? ` ${reason}` : ""}`);
       },
@@ -74,6 +97,7 @@ export function listenWebSocket(server: ExecServer, options: WebSocketListenOpti
     url: `ws://${host}:${port}`,
     port,
     async stop() {
+      clearInterval(keepalive);
       await bun.stop(true);
     },
   };
