@@ -133,3 +133,28 @@ async function startDaemonWithEnv(env: Record<string, string>) {
   reader.releaseLock();
   return { proc, url };
 }
+
+test("keepalive: a peer that stops answering pings is dropped; an idle live peer is kept", async () => {
+  const daemon = await startDaemon("websocket", ["--ping-interval", "0.3"]);
+  try {
+    // A separate client process (it starts `cat /dev/zero`), then frozen with SIGSTOP: no pongs.
+    const frozen = Bun.spawn(["bun", `${import.meta.dir}/support/flood-client.ts`, daemon.url!], { stdout: "pipe" });
+    const reader = frozen.stdout.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toContain("started");
+    const idle = await RawClient.connect(daemon);
+    await idle.handshake();
+    const kept = await idle.call("process/start", startParams("kept", ["sleep", "30"]));
+    frozen.kill("SIGSTOP");
+    for (let i = 0; i < 100 && !daemon.stderr().includes("no pong"); i++) await Bun.sleep(50);
+    expect(daemon.stderr()).toContain("no pong within 300 ms");
+    // The live, idle client answers pings and keeps its process.
+    await Bun.sleep(700);
+    expect(idle.closed).toBe(false);
+    expect((await idle.call("process/list", {})).processes[0]).toMatchObject({ processId: "kept", running: true, pid: kept.pid });
+    frozen.kill("SIGKILL");
+    await frozen.exited;
+    idle.close();
+  } finally {
+    await daemon.stop();
+  }
+});
