@@ -1,6 +1,7 @@
 import type { ProcessLimits } from "./process/managed-process.ts";
 
-export type PtyBackendName = "native";
+export const PTY_BACKENDS = ["native", "ffi"] as const;
+export type PtyBackendName = (typeof PTY_BACKENDS)[number];
 
 /** Server-wide settings; the CLI maps its flags onto these. */
 export interface ServerConfig extends ProcessLimits {
@@ -21,6 +22,12 @@ export interface ServerConfig extends ProcessLimits {
   readonly detachedSessionTtlMs: number;
   /** Websocket ping interval (0: none); a peer that misses a whole interval is dropped. */
   readonly pingIntervalMs: number;
+  /**
+   * Make this process a child subreaper and reap orphans it adopts. For the
+   * daemon only: a sweep reaps any exited child Bun did not spawn here, which in
+   * a library host could be someone else's.
+   */
+  readonly subreaper: boolean;
   /** Write the screen model's answers to terminal queries (DA, CPR) back to the PTY. */
   readonly answerTerminalQueries: boolean;
 }
@@ -39,6 +46,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   snapshotStreamBytes: 64 * 1024,
   scrollbackLines: 1000,
   answerTerminalQueries: true,
+  subreaper: false,
   detachedSessionTtlMs: 30_000,
   pingIntervalMs: 30_000,
 };

@@ -1,14 +1,17 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startDaemon, type Daemon } from "./support/daemon.ts";
 import { b64, RawClient, startParams } from "./support/raw-client.ts";
 
-let daemon: Daemon;
-let client: RawClient;
 const SHELL = ["bash", "--noprofile", "--norc"];
 const SHELL_ENV = { PATH: "/usr/bin:/bin", PS1: "$ ", HOME: "/tmp" };
 
+// The same terminal suite against the daemon with each PTY backend.
+describe.each(["native", "ffi"])("terminals with --pty-backend %s", (backend) => {
+let daemon: Daemon;
+let client: RawClient;
+
 beforeAll(async () => {
-  daemon = await startDaemon("stdio");
+  daemon = await startDaemon("stdio", ["--pty-backend", backend]);
   client = RawClient.overStdio(daemon);
   await client.handshake();
 });
@@ -93,4 +96,23 @@ test("terminal queries are answered so programs that ask do not hang", async () 
   await client.call("process/start", startParams("cpr", ["bash", "--noprofile", "--norc", "-c", script], { tty: true, env: SHELL_ENV }));
   await client.waitExited("cpr");
   expect(text("cpr")).toContain("got:1;1");
+});
+
+test("5 MiB of output then exit 5: all output and the code", async () => {
+  await client.call("process/start", startParams("bulk", ["sh", "-c", "head -c 3932160 /dev/zero | base64 -w 76; exit 5"], { tty: true }));
+  const exited = await client.waitExited("bulk", 60_000);
+  expect(exited.exitCode).toBe(5);
+  const lines = text("bulk").split("\r\n");
+  expect(lines.at(-1)).toBe("");
+  expect(lines.length - 1).toBe(Math.ceil((3932160 * 4) / 3 / 76));
+});
+
+test("a background job that outlives the leader keeps its output and does not hang the exit", async () => {
+  // The session leader's exit hangs up its terminal: a job that outlives it ignores SIGHUP (as nohup does).
+  await client.call("process/start", startParams("bgjob", ["sh", "-c", "trap '' HUP; (sleep 0.4; echo late) & echo early"], { tty: true }));
+  const exited = await client.waitExited("bgjob");
+  expect(exited.exitCode).toBe(0);
+  await client.waitFor((m) => m.method === "process/closed" && m.params.processId === "bgjob");
+  expect(text("bgjob")).toBe("early\r\nlate\r\n");
+});
 });

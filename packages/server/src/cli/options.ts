@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { DEFAULT_CONFIG, type ServerConfig } from "../config.ts";
+import { DEFAULT_CONFIG, PTY_BACKENDS, type PtyBackendName, type ServerConfig } from "../config.ts";
 import { LOG_LEVELS, type LogLevel } from "../log.ts";
 import { DEFAULT_LISTEN_URL, isLoopback, parseListenUrl, type ListenTarget } from "./listen-url.ts";
 
@@ -42,6 +42,7 @@ Options:
                                 processes (default ${DEFAULT_CONFIG.detachedSessionTtlMs / 1000})
   --ping-interval SECONDS       websocket keepalive pings; 0 turns them off
                                 (default ${DEFAULT_CONFIG.pingIntervalMs / 1000})
+  --pty-backend native|ffi      PTY implementation (default ${DEFAULT_CONFIG.ptyBackend}; see README)
   --log-level LEVEL             ${LOG_LEVELS.join(" | ")} (default warn); logs go to stderr
   --help                        show this help
   --version                     print the version
@@ -69,6 +70,7 @@ export function parseCliOptions(argv: string[], env: Record<string, string | und
       "no-terminal-replies": { type: "boolean", default: false },
       "detached-session-ttl": { type: "string" },
       "ping-interval": { type: "string" },
+      "pty-backend": { type: "string" },
       "log-level": { type: "string", default: "warn" },
     },
   });
@@ -76,6 +78,10 @@ export function parseCliOptions(argv: string[], env: Record<string, string | und
   const logLevel = values["log-level"] as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new Error(`--log-level must be one of ${LOG_LEVELS.join(", ")}; got ${JSON.stringify(values["log-level"])}`);
+  }
+  const ptyBackend = (values["pty-backend"] ?? DEFAULT_CONFIG.ptyBackend) as PtyBackendName;
+  if (!PTY_BACKENDS.includes(ptyBackend)) {
+    throw new Error(`--pty-backend must be one of ${PTY_BACKENDS.join(", ")}; got ${JSON.stringify(values["pty-backend"])}`);
   }
   const token = readToken(values.token, values["token-file"], env.EXEC_SERVER_TOKEN);
   if (listen.kind === "websocket" && !isLoopback(listen.hostname) && token === undefined) {
@@ -104,6 +110,9 @@ export function parseCliOptions(argv: string[], env: Record<string, string | und
     detachedSessionTtlMs:
       seconds("--detached-session-ttl", values["detached-session-ttl"]) ?? DEFAULT_CONFIG.detachedSessionTtlMs,
     pingIntervalMs: seconds("--ping-interval", values["ping-interval"]) ?? DEFAULT_CONFIG.pingIntervalMs,
+    ptyBackend,
+    // The daemon's children all come from its process manager.
+    subreaper: true,
   };
   return {
     help: values.help,

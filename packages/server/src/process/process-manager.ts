@@ -3,6 +3,7 @@ import type { ChildHandle, ProcessBackend, SpawnSpec } from "./backend.ts";
 import type { LiveSink } from "./live-sink.ts";
 import { ManagedProcess } from "./managed-process.ts";
 import { pipeBackend } from "./pipe-backend.ts";
+import { ptyFfiBackend } from "./pty-ffi/pty-ffi-backend.ts";
 import { ptyNativeBackend } from "./pty-native-backend.ts";
 import { createTreeTracker, type TreeTracker } from "./process-tree.ts";
 import { becomeSubreaper, type Subreaper } from "./subreaper.ts";
@@ -16,12 +17,13 @@ export class ProcessManager {
   /** Every process not yet disposed, running or exited (an exited one may have left escapees). */
   private readonly owned = new Set<ManagedProcess>();
   private readonly ptyBackend: ProcessBackend;
-  private readonly subreaper: Subreaper | undefined = becomeSubreaper();
+  private readonly subreaper: Subreaper | undefined;
   readonly trees: TreeTracker = createTreeTracker(() => this.reapSoon());
   private reapTimers = 0;
 
   constructor(readonly config: ServerConfig) {
-    this.ptyBackend = ptyNativeBackend;
+    this.subreaper = config.subreaper ? becomeSubreaper() : undefined;
+    this.ptyBackend = config.ptyBackend === "ffi" ? ptyFfiBackend : ptyNativeBackend;
   }
 
   /** Throws SpawnError when the OS refuses. */

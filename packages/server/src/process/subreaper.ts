@@ -13,13 +13,22 @@ export interface Subreaper {
   dispose(): void;
 }
 
+let instance: Subreaper | undefined | null;
+
 /**
- * Makes the daemon a child subreaper: descendants orphaned by a double fork are
- * re-parented to it instead of init, so they stay in reach and, once killed,
- * are reaped here (Bun reaps only what it spawned). Returns undefined where
- * prctl is unavailable.
+ * Makes this process a child subreaper: descendants orphaned by a double fork
+ * are re-parented to it instead of init, so they stay in reach and, once
+ * killed, are reaped here (Bun reaps only what it spawned). One per process,
+ * shared by every ProcessManager in it; only for a process whose children all
+ * come from them (the daemon), since a sweep reaps any other exited child.
+ * Returns undefined where prctl is unavailable.
  */
 export function becomeSubreaper(): Subreaper | undefined {
+  if (instance === undefined) instance = createSubreaper() ?? null;
+  return instance ?? undefined;
+}
+
+function createSubreaper(): Subreaper | undefined {
   let libc;
   try {
     libc = dlopen("libc.so.6", {
@@ -50,7 +59,7 @@ export function becomeSubreaper(): Subreaper | undefined {
     },
     sweep,
     dispose() {
-      clearInterval(timer);
+      // Shared by the whole process: a last sweep, but the subreaper stays.
       sweep();
     },
   };
