@@ -1,0 +1,109 @@
+import { closedError, timeoutError } from "../errors.ts";
+import { settledWithin } from "../timers.ts";
+import type { OutboundMessage, Transport, TransportReceiver } from "./transport.ts";
+
+export interface WebSocketTransportOptions {
+  readonly url: string;
+  /** Sent as `Authorization: Bearer <token>` on the upgrade request. */
+  readonly token?: string;
+  readonly connectTimeoutMs: number;
+}
+
+const CLOSE_WAIT_MS = 1000;
+
+/** Opens the socket; resolves once it is open. One JSON message per text frame. */
+export function openWebSocketTransport(options: WebSocketTransportOptions): Promise<Transport> {
+  const { url, token, connectTimeoutMs } = options;
+  // Bun's WebSocket accepts `headers`; browsers cannot set them (see README).
+  let socket: WebSocket;
+  try {
+    socket = new WebSocket(url, token === undefined ? {} : { headers: { Authorization: `Bearer ${token}` } });
+  } catch (error) {
+    return Promise.reject(closedError(`cannot connect to ${url}: ${(error as Error).message}`, { cause: error }));
+  }
+  return new Promise((resolve, reject) => {
+    let lastError = "";
+    const fail = (error: Error) => {
+      clearTimeout(timer);
+      socket.onopen = socket.onerror = socket.onclose = null;
+      socket.close();
+      reject(error);
+    };
+    const timer = setTimeout(
+      () => fail(timeoutError(`websocket ${url} did not open within ${connectTimeoutMs} ms`)),
+      connectTimeoutMs,
+    );
+    socket.onerror = (event) => {
+      lastError = (event as ErrorEvent).message ?? "";
+    };
+    socket.onclose = (event) => {
+      const why = lastError || `code ${event.code}${event.reason ? ` ${event.reason}` : ""}`;
+      fail(closedError(`cannot connect to ${url}: ${why}`));
+    };
+    socket.onopen = () => {
+      clearTimeout(timer);
+      socket.onopen = socket.onerror = socket.onclose = null;
+      resolve(new WebSocketTransport(socket));
+    };
+  });
+}
+
+class WebSocketTransport implements Transport {
+  private receiver: TransportReceiver | undefined;
+  private ended = false;
+  private readonly closedPromise: Promise<void>;
+
+  constructor(private readonly socket: WebSocket) {
+    this.closedPromise = new Promise((resolve) => {
+      socket.onclose = (event) => {
+        resolve();
+        this.finish(`websocket closed (code ${event.code}${event.reason ? ` ${event.reason}` : ""})`);
+      };
+    });
+    socket.onmessage = (event) => {
+      if (this.ended) return;
+      const text = typeof event.data === "string" ? event.data : new TextDecoder().decode(event.data as ArrayBuffer);
+      let message: unknown;
+      try {
+        message = JSON.parse(text);
+      } catch {
+        this.finish("the server sent a frame that is not JSON");
+        void this.close();
+        return;
+      }
+      this.receiver?.message(message);
+    };
+  }
+
+  start(receiver: TransportReceiver): void {
+    this.receiver = receiver;
+  }
+
+  send(message: OutboundMessage): void {
+    if (this.ended) return;
+    this.socket.send(JSON.stringify(message));
+  }
+
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
+  async close(): Promise<void> {
+    this.ended = true;
+    if (this.socket.readyState !== WebSocket.CLOSED) {
+      this.socket.resume(); // a paused socket would never read the peer's close frame
+      this.socket.close(1000, "client closed");
+    }
+    await settledWithin(this.closedPromise, CLOSE_WAIT_MS);
+  }
+
+  private finish(reason: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.receiver?.closed(reason);
+  }
+}

@@ -1,0 +1,28 @@
+export {
+  ExecServerClient,
+  type ClientOptions,
+  type ExecOptions,
+  type RunOptions,
+  type StartOptions,
+  type StdioConnectOptions,
+  type WebSocketConnectOptions,
+} from "./client.ts";
+export type { ClientEventName, ClientEvents } from "./client-events.ts";
+export type { ConnectionState } from "./connection/rpc-connection.ts";
+export type { ByteReadable, ByteWritable } from "./connection/stdio-transport.ts";
+export type { OutboundMessage, Transport, TransportReceiver } from "./connection/transport.ts";
+export type { Subscription } from "./emitter.ts";
+export {
+  ClientErrorCode,
+  ConnectionClosedError,
+  ExecServerError,
+  ExecTimeoutError,
+  SpawnFailedError,
+  type ExecServerErrorOptions,
+} from "./errors.ts";
+export type { ExecWindow, WindowOptions } from "./process/exec-window.ts";
+export type { OutputChunk } from "./process/output-log.ts";
+export { ProcessHandle, type ProcessExecOptions } from "./process/process-handle.ts";
+export type { ExitStatus } from "./process/process-state.ts";
+export type { RunResult } from "./process/run.ts";
+export { spawnLocalExecServer, type SpawnedExecServer, type SpawnLocalOptions } from "./spawn-local.ts";

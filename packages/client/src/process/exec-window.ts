@@ -1,0 +1,51 @@
+import { HeadTailBuffer } from "./head-tail.ts";
+import type { OutputCursor } from "./output-cursor.ts";
+import type { ProcessHandle } from "./process-handle.ts";
+
+export interface WindowOptions {
+  /** Collect for at most this long; the window closes earlier when the process exits. */
+  readonly yieldTimeMs: number;
+  /** Keep at most this many bytes: the head and the tail, with a marker for the omitted middle. */
+  readonly maxOutputBytes?: number;
+}
+
+/** One window of output, in the style of codex's unified exec. */
+export interface ExecWindow {
+  /** The window's output as UTF-8; if truncated, contains `[... N bytes omitted ...]`. */
+  readonly output: string;
+  /** The exit code, or undefined while the process is still running. */
+  readonly exitCode: number | undefined;
+  /** The signal that ended the process, or null; undefined while running. */
+  readonly signal: string | null | undefined;
+  /** The process, to write to and collect more windows from (`process.exec`). */
+  readonly process: ProcessHandle;
+  readonly truncated: boolean;
+  readonly omittedBytes: number;
+}
+
+export async function collectWindow(
+  process: ProcessHandle,
+  cursor: OutputCursor,
+  options: Required<WindowOptions>,
+): Promise<ExecWindow> {
+  const buffer = new HeadTailBuffer(options.maxOutputBytes);
+  const deadline = Date.now() + options.yieldTimeMs;
+  try {
+    for (;;) {
+      const next = await cursor.next({ deadline, stopAtExit: true });
+      if (typeof next === "string") break;
+      buffer.push(next.data);
+    }
+  } finally {
+    cursor.release(); // between windows, output is not held back for this cursor
+  }
+  const exit = process.exitStatus;
+  return {
+    output: buffer.text(),
+    exitCode: exit?.exitCode,
+    signal: exit?.signal,
+    process,
+    truncated: buffer.omittedBytes > 0,
+    omittedBytes: buffer.omittedBytes,
+  };
+}

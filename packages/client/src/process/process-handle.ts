@@ -1,0 +1,169 @@
+import { encodeBase64, type MethodName, type ParamsOf, type ResultOf, type SignalName } from "@x/exec-protocol";
+import { collectWindow, type ExecWindow, type WindowOptions } from "./exec-window.ts";
+import { OutputCursor, type FetchOutput } from "./output-cursor.ts";
+import type { OutputChunk } from "./output-log.ts";
+import type { ExitStatus, ProcessState } from "./process-state.ts";
+import { communicate, type RunResult } from "./run.ts";
+
+/** The request path a handle uses: the client's. */
+export interface ProcessRpc {
+  request<M extends MethodName>(method: M, params: ParamsOf<M>): Promise<ResultOf<M>>;
+}
+
+const WRITE_PIECE_BYTES = 1024 * 1024;
+const FETCH_MAX_BYTES = 256 * 1024;
+const encoder = new TextEncoder();
+
+export interface ProcessExecOptions extends WindowOptions {
+  /** Written before the window opens (e.g. `"ls\n"`, or `"\x03"` for Ctrl-C on a PTY). */
+  readonly input?: string | Uint8Array;
+}
+
+/** One process started through a client. Methods map to `process/*` requests. */
+export class ProcessHandle implements AsyncDisposable {
+  /** The client-chosen process id (not an OS pid). */
+  readonly id: string;
+  /** Resolves once, when the server reports the exit; rejects with ConnectionClosedError if the connection ends first. */
+  readonly exited: Promise<ExitStatus>;
+  private readonly fetch: FetchOutput;
+  private windowCursor: OutputCursor | undefined;
+
+  constructor(
+    private readonly rpc: ProcessRpc,
+    private readonly state: ProcessState,
+    /** The OS process id, when the server reports it. */
+    readonly pid: number | undefined,
+    readonly tty: boolean,
+    private readonly defaultMaxOutputBytes: number,
+  ) {
+    this.id = state.processId;
+    this.exited = state.exited;
+    this.fetch = (afterSeq) =>
+      rpc.request("process/read", { processId: this.id, afterSeq, maxBytes: FETCH_MAX_BYTES });
+  }
+
+  /** The exit status once known, without waiting. */
+  get exitStatus(): ExitStatus | undefined {
+    return this.state.exit && { exitCode: this.state.exit.exitCode, signal: this.state.exit.signal };
+  }
+
+  /** Output bytes the client holds for this process: about `outputBufferBytes`, see the README's buffering policy. */
+  get bufferedBytes(): number {
+    return this.state.log.heldBytes;
+  }
+
+  /** Writes to stdin (PTY, or a pipe process started with `pipeStdin`). Strings are sent as UTF-8. */
+  async write(data: string | Uint8Array): Promise<void> {
+    const bytes = typeof data === "string" ? encoder.encode(data) : data;
+    for (let offset = 0; offset < bytes.byteLength || offset === 0; offset += WRITE_PIECE_BYTES) {
+      const piece = bytes.subarray(offset, offset + WRITE_PIECE_BYTES);
+      await this.rpc.request("process/write", { processId: this.id, chunk: encodeBase64(piece) });
+    }
+  }
+
+  /** End of input: EOF for a pipe, the terminal's EOF character (Ctrl-D) for a PTY. */
+  async closeStdin(): Promise<void> {
+    await this.rpc.request("process/closeStdin", { processId: this.id });
+  }
+
+  /** Resizes a PTY; the child gets SIGWINCH. */
+  async resize(cols: number, rows: number): Promise<void> {
+    await this.rpc.request("process/resize", { processId: this.id, cols, rows });
+  }
+
+  /** Sends a signal to the process group. */
+  async signal(signal: SignalName): Promise<void> {
+    await this.rpc.request("process/signal", { processId: this.id, signal });
+  }
+
+  /**
+   * Kills the process group. With `graceMs`, SIGTERM (a PTY: SIGHUP) first and
+   * SIGKILL after the grace. Resolves with whether it was running.
+   */
+  async terminate(options: { graceMs?: number } = {}): Promise<{ running: boolean }> {
+    const params: ParamsOf<"process/terminate"> = { processId: this.id };
+    if (options.graceMs !== undefined) params.graceMs = options.graceMs;
+    const { running } = await this.rpc.request("process/terminate", params);
+    return { running };
+  }
+
+  /**
+   * Every output chunk in order, from the start (or after `afterSeq`), ending
+   * when the process's output is closed. Chunks the client no longer holds are
+   * re-read from the server; a jump in `seq` means the server dropped them. If
+   * the connection ends first, the iterator throws ConnectionClosedError.
+   */
+  async *output(options: { afterSeq?: number } = {}): AsyncGenerator<OutputChunk, void, undefined> {
+    const cursor = new OutputCursor(this.state, this.fetch, options.afterSeq ?? 0);
+    try {
+      for (;;) {
+        const next = await cursor.next();
+        if (typeof next === "string") return;
+        yield next;
+      }
+    } finally {
+      cursor.release();
+    }
+  }
+
+  /** All output received so far (every stream, in order), decoded as UTF-8. */
+  async text(): Promise<string> {
+    const cursor = new OutputCursor(this.state, this.fetch);
+    const decoder = new TextDecoder();
+    let text = "";
+    try {
+      for (;;) {
+        const next = await cursor.next({ deadline: 0 });
+        if (typeof next === "string") break;
+        text += decoder.decode(next.data, { stream: true });
+      }
+    } finally {
+      cursor.release();
+    }
+    return text + decoder.decode();
+  }
+
+  /** The raw `process/read`: retained chunks after `afterSeq` (base64), exit state and gaps. */
+  read(params: Omit<ParamsOf<"process/read">, "processId"> = {}): Promise<ResultOf<"process/read">> {
+    return this.rpc.request("process/read", { ...params, processId: this.id });
+  }
+
+  /** The retained output and, for a PTY, the rendered screen, tied to an output `seq`. */
+  snapshot(
+    params: Omit<ParamsOf<"process/snapshot">, "processId"> = {},
+  ): Promise<ResultOf<"process/snapshot">> {
+    return this.rpc.request("process/snapshot", { ...params, processId: this.id });
+  }
+
+  /** Waits on the server for exit, a pattern in the output, or idleness; never kills. */
+  wait(params: Omit<ParamsOf<"process/wait">, "processId">): Promise<ResultOf<"process/wait">> {
+    return this.rpc.request("process/wait", { ...params, processId: this.id });
+  }
+
+  /**
+   * Writes `input` (if any), then collects output until the process exits or
+   * `yieldTimeMs` passes. Each window continues where the previous one ended.
+   */
+  async exec(options: ProcessExecOptions): Promise<ExecWindow> {
+    if (options.input !== undefined) await this.write(options.input);
+    this.windowCursor ??= new OutputCursor(this.state, this.fetch);
+    return collectWindow(this, this.windowCursor, {
+      yieldTimeMs: options.yieldTimeMs,
+      maxOutputBytes: options.maxOutputBytes ?? this.defaultMaxOutputBytes,
+    });
+  }
+
+  /**
+   * Feeds `stdin` (the process must have been started with `pipeStdin`), closes
+   * it, and collects all output until exit. See `client.run`.
+   */
+  communicate(options: { stdin?: string | Uint8Array; timeoutMs?: number } = {}): Promise<RunResult> {
+    return communicate(this, new OutputCursor(this.state, this.fetch), options.stdin, options.timeoutMs);
+  }
+
+  /** `await using p = await client.start(...)` kills the process when the scope ends. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.state.exit || this.state.failure) return;
+    await this.terminate().catch(() => {});
+  }
+}

@@ -1,0 +1,179 @@
+import type { ExecServerError } from "../errors.ts";
+import { OutputLog, type OutputChunk } from "./output-log.ts";
+
+/** How a process ended. `signal` names the signal that killed it, else null. */
+export interface ExitStatus {
+  readonly exitCode: number;
+  readonly signal: string | null;
+}
+
+/** A reader's position, as the process state sees it. */
+export interface Reader {
+  /** The seq of the last chunk it read. */
+  readonly seq: number;
+  /** Epoch ms of its last call or chunk. */
+  lastActive: number;
+  /** Inside `next()`, waiting for output. */
+  waiting: boolean;
+}
+
+/** Told when a process's unread output passes its buffer size, and when it is back under half. */
+export type BacklogListener = (state: ProcessState, backlogged: boolean) => void;
+
+/**
+ * A reader that neither asked for output nor got any for this long stops
+ * holding output back: it then catches up from the server's retention. This
+ * bounds how long an abandoned iterator can pause the connection.
+ */
+export const HOLD_IDLE_MS = 1000;
+
+/**
+ * What the client knows about one process from the server's notifications:
+ * its recent output, exit, end of output, and whether the connection failed.
+ * Readers wait on `nextChange()`, which every one of those events wakes.
+ *
+ * Buffer policy: chunks an active reader has not read yet are kept; when they
+ * pass the buffer size, the process reports a backlog and the client pauses
+ * the connection until the readers are through half of it. Everything else is
+ * evicted oldest first past the buffer size.
+ */
+export class ProcessState {
+  readonly log: OutputLog;
+  /** Set by process/exited; `seq` is the last output chunk sent before it. */
+  exit: (ExitStatus & { readonly seq: number }) | undefined;
+  /** Set by process/closed: no output after this seq will come. */
+  closedSeq: number | undefined;
+  /** Set when the connection ended before the output did. */
+  failure: ExecServerError | undefined;
+  readonly exited: Promise<ExitStatus>;
+  private settleExited!: { resolve: (status: ExitStatus) => void; reject: (error: Error) => void };
+  private change: { promise: Promise<void>; resolve: () => void } | undefined;
+  private readonly readers = new Set<Reader>();
+  private backlogged = false;
+  private recheck: Timer | undefined;
+
+  constructor(
+    readonly processId: string,
+    bufferBytes: number,
+    private readonly onBacklog: BacklogListener = () => {},
+  ) {
+    this.log = new OutputLog(bufferBytes);
+    this.exited = new Promise((resolve, reject) => (this.settleExited = { resolve, reject }));
+    // Handled here so a caller that never awaits `exited` gets no unhandled rejection.
+    this.exited.catch(() => {});
+  }
+
+  onOutput(chunk: OutputChunk): void {
+    this.log.append(chunk);
+    this.rebalance();
+    this.wake();
+  }
+
+  onSkipped(toSeq: number): void {
+    this.log.skipTo(toSeq);
+    this.wake();
+  }
+
+  onExited(status: ExitStatus, seq: number | undefined): void {
+    if (this.exit) return;
+    this.exit = { ...status, seq: seq ?? this.log.liveSeq };
+    this.settleExited.resolve(status);
+    this.wake();
+  }
+
+  onClosed(seq: number): void {
+    this.closedSeq = seq;
+    this.log.skipTo(seq);
+    this.endBacklog(); // nothing more will arrive: no reason to hold the connection back
+    this.wake();
+  }
+
+  onConnectionFailed(error: ExecServerError): void {
+    if (this.closedSeq !== undefined || this.failure) return;
+    this.failure = error;
+    if (!this.exit) this.settleExited.reject(error);
+    this.endBacklog();
+    this.wake();
+  }
+
+  /** A reader is reading: what it has not read yet is kept for it. */
+  touch(reader: Reader): void {
+    reader.lastActive = Date.now();
+    this.readers.add(reader);
+  }
+
+  /** A reader advanced: what only it still held may go. */
+  progressed(reader: Reader): void {
+    this.touch(reader);
+    this.rebalance();
+  }
+
+  release(reader: Reader): void {
+    if (this.readers.delete(reader)) this.rebalance();
+  }
+
+  /** Resolves at the next output, skip, exit, close or failure. */
+  nextChange(): Promise<void> {
+    if (!this.change) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.change = { promise, resolve };
+    }
+    return this.change.promise;
+  }
+
+  private wake(): void {
+    const change = this.change;
+    this.change = undefined;
+    change?.resolve();
+  }
+
+  /** The oldest seq an active reader still needs from the log. */
+  private keepFrom(): number {
+    const now = Date.now();
+    let keep = Number.POSITIVE_INFINITY;
+    for (const reader of this.readers) {
+      if (!reader.waiting && now - reader.lastActive > HOLD_IDLE_MS) {
+        this.readers.delete(reader);
+        continue;
+      }
+      // A reader behind the log reads from the server: it holds nothing here.
+      if (reader.seq >= this.log.evictedThrough) keep = Math.min(keep, reader.seq + 1);
+    }
+    return keep;
+  }
+
+  private rebalance(): void {
+    const keepFrom = this.keepFrom();
+    this.log.evict(keepFrom);
+    if (this.finished) return;
+    const unread = Number.isFinite(keepFrom) ? this.log.bytesAfter(keepFrom - 1) : 0;
+    const capacity = this.log.capacityBytes;
+    if (!this.backlogged && unread > capacity) {
+      this.backlogged = true;
+      this.onBacklog(this, true);
+    } else if (this.backlogged && unread <= capacity / 2) {
+      this.endBacklog();
+    }
+    if (this.backlogged && this.recheck === undefined) {
+      // Readers that go idle must not keep the connection paused.
+      this.recheck = setTimeout(() => {
+        this.recheck = undefined;
+        this.rebalance();
+      }, HOLD_IDLE_MS);
+      this.recheck.unref();
+    }
+  }
+
+  private get finished(): boolean {
+    return this.closedSeq !== undefined || this.failure !== undefined;
+  }
+
+  private endBacklog(): void {
+    clearTimeout(this.recheck);
+    this.recheck = undefined;
+    if (!this.backlogged) return;
+    this.backlogged = false;
+    this.onBacklog(this, false);
+  }
+}
