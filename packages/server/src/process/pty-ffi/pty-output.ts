@@ -1,4 +1,5 @@
 import type { OutputSource } from "../backend.ts";
+import { ChunkQueue } from "../chunk-queue.ts";
 import { READ_WINDOW_BYTES } from "./reader-messages.ts";
 
 /**
@@ -9,45 +10,23 @@ import { READ_WINDOW_BYTES } from "./reader-messages.ts";
 export class PtyOutput implements OutputSource {
   readonly stream = "pty" as const;
   readonly backpressure = true;
-  private readonly queued: Uint8Array[] = [];
-  private waiter: ((chunk: Uint8Array | null) => void) | undefined;
-  private ended = false;
+  private readonly queue = new ChunkQueue((chunk) => this.consumed(chunk));
   private uncredited = 0;
   private readerStalled = false;
 
   constructor(private readonly credit: (bytes: number) => void) {}
 
   push(chunk: Uint8Array, stalled: boolean): void {
-    if (this.ended) return;
     if (stalled) this.readerStalled = true;
-    const waiter = this.waiter;
-    if (waiter) {
-      this.waiter = undefined;
-      this.consumed(chunk);
-      waiter(chunk);
-    } else {
-      this.queued.push(chunk);
-    }
+    this.queue.push(chunk);
   }
 
   end(): void {
-    if (this.ended) return;
-    this.ended = true;
-    const waiter = this.waiter;
-    this.waiter = undefined;
-    waiter?.(null);
+    this.queue.end();
   }
 
   read(): Promise<Uint8Array | null> {
-    const next = this.queued.shift();
-    if (next) {
-      this.consumed(next);
-      return Promise.resolve(next);
-    }
-    if (this.ended) return Promise.resolve(null);
-    return new Promise((resolve) => {
-      this.waiter = resolve;
-    });
+    return this.queue.read();
   }
 
   /** Credit goes back in batches, or at once when the reader is waiting for it. */
