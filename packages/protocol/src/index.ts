@@ -13,3 +13,4 @@ export * from "./methods.ts";
 export { parseParams, describeErrors } from "./validators.ts";
 export { protocolJsonSchema } from "./json-schema.ts";
 export { encodeBase64, decodeBase64 } from "./base64.ts";
+export { encodeOutputFrame, decodeOutputFrame, type OutputFrame } from "./output-frame.ts";

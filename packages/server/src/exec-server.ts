@@ -29,7 +29,8 @@ export class ExecServer {
       highWaterBytes: this.config.connectionHighWaterBytes,
       hardLimitBytes: this.config.connectionHardLimitBytes,
     });
-    connection.attach(new ExecHandler(this.manager, this.sessions, connection, { allowResume }, this.log));
+    const options = { allowResume, enableBinaryOutput: () => connection.enableBinaryOutput() };
+    connection.attach(new ExecHandler(this.manager, this.sessions, connection, options, this.log));
     return connection;
   }
 

@@ -10,6 +10,7 @@ import type { ServerConfig } from "./config.ts";
 import { ExecServer } from "./exec-server.ts";
 import { silentLogger, type Logger } from "./log.ts";
 import type { LiveSink } from "./process/live-sink.ts";
+import { toWireNotification } from "./rpc/wire-notification.ts";
 import { ExecHandler } from "./session/exec-handler.ts";
 
 export interface InProcessOptions extends ClientOptions {
@@ -66,7 +67,7 @@ class InProcessTransport implements Transport {
       },
       whenWritable: () => transport.paused?.promise ?? Promise.resolve(),
       // A microtask, so a client reacting to output never re-enters the process that sent it.
-      send: (notification) => queueMicrotask(() => this.deliver(notification)),
+      send: (notification) => queueMicrotask(() => this.deliver(toWireNotification(notification))),
     };
     this.handler = new ExecHandler(server.manager, server.sessions, sink, { allowResume: false }, server.log);
   }

@@ -158,3 +158,39 @@ test("keepalive: a peer that stops answering pings is dropped; an idle live peer
     await daemon.stop();
   }
 });
+
+test("binaryOutput: process/output comes as binary frames of raw bytes; other messages stay JSON", async () => {
+  const { decodeOutputFrame } = await import("@x/exec-protocol");
+  const daemon = await startDaemon("websocket");
+  try {
+    const ws = new WebSocket(daemon.url!);
+    ws.binaryType = "arraybuffer";
+    const frames: Uint8Array[] = [];
+    const texts: any[] = [];
+    ws.onmessage = (event) => {
+      if (typeof event.data === "string") texts.push(JSON.parse(event.data));
+      else frames.push(new Uint8Array(event.data as ArrayBuffer));
+    };
+    await new Promise((resolve) => (ws.onopen = resolve));
+    ws.send(JSON.stringify({ id: 1, method: "initialize", params: { clientName: "bin", binaryOutput: true } }));
+    ws.send(JSON.stringify({ method: "initialized" }));
+    ws.send(JSON.stringify({ id: 2, method: "process/start", params: startParams("b", ["sh", "-c", "printf 'a\\0b'; printf err >&2"]) }));
+    while (!texts.some((m) => m.method === "process/exited")) await Bun.sleep(10);
+    expect(texts.find((m) => m.id === 1).result.binaryOutput).toBe(true);
+    expect(texts.some((m) => m.method === "process/output")).toBe(false);
+    const decoded = frames.map(decodeOutputFrame);
+    expect(decoded.map((f) => [f.processId, f.stream, f.seq])).toEqual([["b", "stdout", 1], ["b", "stderr", 2]]);
+    expect([...decoded[0]!.data]).toEqual([97, 0, 98]);
+    ws.close();
+  } finally {
+    await daemon.stop();
+  }
+});
+
+test("binaryOutput is declined over stdio", async () => {
+  const daemon = await startDaemon("stdio");
+  const c = RawClient.overStdio(daemon);
+  expect((await c.call("initialize", { clientName: "x", binaryOutput: true })).binaryOutput).toBe(false);
+  c.close();
+  await daemon.stop();
+});

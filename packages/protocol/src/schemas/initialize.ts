@@ -11,6 +11,12 @@ export const InitializeParams = Type.Object({
   resumeSessionId: Type.Optional(
     Type.String({ description: "Re-attach to a detached session; its processes become this connection's again." }),
   ),
+  binaryOutput: Type.Optional(
+    Type.Boolean({
+      description:
+        "Websocket only: send process/output as binary frames of raw bytes (see output-frame.ts) instead of base64 in JSON.",
+    }),
+  ),
   resumeFrom: Type.Optional(
     Type.Record(Type.String(), Type.Integer({ minimum: 0 }), {
       description:
@@ -24,6 +30,7 @@ export const InitializeResult = Type.Object({
   protocolVersion: Type.String(),
   sessionId: Type.Optional(Type.String({ description: "This connection's session: resume it or attach to its processes." })),
   resumed: Type.Optional(Type.Boolean()),
+  binaryOutput: Type.Optional(Type.Boolean({ description: "true when process/output will come as binary frames." })),
 });
 export type InitializeResult = Type.Static<typeof InitializeResult>;
 

@@ -1,4 +1,13 @@
-import type { ServerNotification } from "@x/exec-protocol";
+import type { OutputNotification, ServerNotification } from "@x/exec-protocol";
+
+/**
+ * A server notification as the process layer produces it: output carries raw
+ * bytes, and each connection encodes them for its wire (base64 in JSON, or a
+ * binary frame).
+ */
+export type LiveNotification =
+  | Exclude<ServerNotification, { method: "process/output" }>
+  | { method: "process/output"; params: Omit<OutputNotification, "chunk" | "seq"> & { data: Uint8Array; seq: number } };
 
 /**
  * Where a process's live notifications go: a connection's outbound queue, or an
@@ -8,5 +17,5 @@ import type { ServerNotification } from "@x/exec-protocol";
 export interface LiveSink {
   readonly writable: boolean;
   whenWritable(): Promise<void>;
-  send(notification: ServerNotification): void;
+  send(notification: LiveNotification): void;
 }

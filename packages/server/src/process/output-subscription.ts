@@ -1,4 +1,3 @@
-import { encodeBase64 } from "@x/exec-protocol";
 import type { ExitStatus } from "./backend.ts";
 import type { LiveSink } from "./live-sink.ts";
 import type { OutputRing } from "./output-ring.ts";
@@ -83,7 +82,7 @@ export class OutputSubscription {
       const chunk = ring.at(next)!;
       sink.send({
         method: "process/output",
-        params: { processId, stream: chunk.stream, chunk: encodeBase64(chunk.data), seq: chunk.seq, ...tag },
+        params: { processId, stream: chunk.stream, data: chunk.data, seq: chunk.seq, ...tag },
       });
       this.sentSeq = next;
       this.deliveredBytes += chunk.data.byteLength;

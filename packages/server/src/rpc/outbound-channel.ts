@@ -1,6 +1,8 @@
 /** The sending half of a transport: one JSON-RPC message per call. */
 export interface OutboundChannel {
   send(text: string): void;
+  /** Message-oriented transports (websocket) only: one binary message. */
+  sendBinary?(bytes: Uint8Array): void;
   /** Bytes accepted by `send` but not yet written to the peer. */
   bufferedBytes(): number;
   /** Ends the connection; the transport then reports it closed. */

@@ -1,7 +1,8 @@
-import { ErrorCode, RpcError, type RequestId, type ServerNotification } from "@x/exec-protocol";
+import { encodeOutputFrame, ErrorCode, RpcError, type RequestId } from "@x/exec-protocol";
 import type { Logger } from "../log.ts";
-import type { LiveSink } from "../process/live-sink.ts";
+import type { LiveNotification, LiveSink } from "../process/live-sink.ts";
 import type { OutboundChannel } from "./outbound-channel.ts";
+import { serializeNotification } from "./wire-notification.ts";
 
 /** What the connection routes to: the exec handler, or anything shaped like it. */
 export interface RequestHandler {
@@ -27,6 +28,7 @@ export interface RpcConnectionOptions {
 export class RpcConnection implements LiveSink {
   private handler: RequestHandler | undefined;
   private closed = false;
+  private binaryOutput = false;
   private readonly drainWaiters: Array<() => void> = [];
 
   constructor(
@@ -48,9 +50,20 @@ export class RpcConnection implements LiveSink {
     return new Promise((resolve) => this.drainWaiters.push(resolve));
   }
 
-  send(notification: ServerNotification): void {
+  send(notification: LiveNotification): void {
     if (this.closed) return;
+    if (this.binaryOutput && notification.method === "process/output") {
+      this.channel.sendBinary!(encodeOutputFrame(notification.params));
+      this.checkQueue();
+      return;
+    }
     this.writeText(serializeNotification(notification));
+  }
+
+  /** Switches process/output to binary frames; false where the transport has none (stdio). */
+  enableBinaryOutput(): boolean {
+    this.binaryOutput = this.channel.sendBinary !== undefined;
+    return this.binaryOutput;
   }
 
   /** The transport calls this whenever its buffer shrinks. */
@@ -140,19 +153,12 @@ export class RpcConnection implements LiveSink {
 
   private writeText(text: string): void {
     this.channel.send(text);
+    this.checkQueue();
+  }
+
+  private checkQueue(): void {
     if (this.channel.bufferedBytes() > this.options.hardLimitBytes) {
       this.close(`peer is not reading: over ${this.options.hardLimitBytes} bytes queued`);
     }
   }
-}
-
-/**
- * Output notifications are the hot path: their base64 payload never needs JSON
- * escaping, so splicing it in skips a scan and a copy of every output byte
- * (JSON.stringify was a fifth of the daemon's CPU time at pipe speed).
- */
-export function serializeNotification(notification: ServerNotification): string {
-  if (notification.method !== "process/output") return JSON.stringify(notification);
-  const { processId, stream, chunk, seq } = notification.params;
-  return `{"method":"process/output","params":{"processId":${JSON.stringify(processId)},"stream":"${stream}","chunk":"${chunk}","seq":${seq}}}`;
 }

@@ -32,6 +32,8 @@ interface ProcessRef {
 export interface ExecHandlerOptions {
   /** Websocket connections may keep their session across a drop; stdio sessions end with stdin. */
   readonly allowResume: boolean;
+  /** Switches the connection's process/output to binary frames; false if its transport cannot. */
+  readonly enableBinaryOutput?: () => boolean;
 }
 
 const DEFAULT_READ_MAX_BYTES = 64 * 1024;
@@ -173,10 +175,12 @@ export class ExecHandler {
     this.session = session;
     this.handshake.initialize(params.clientName);
     this.log.debug(`client ${JSON.stringify(params.clientName)} initialized session ${session.id}`);
+    const binaryOutput = params.binaryOutput === true && (this.options.enableBinaryOutput?.() ?? false);
     return {
       protocolVersion: PROTOCOL_VERSION,
       sessionId: session.id,
       ...(params.resumeSessionId !== undefined && { resumed: true }),
+      ...(params.binaryOutput !== undefined && { binaryOutput }),
     };
   }
 

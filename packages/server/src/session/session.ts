@@ -1,5 +1,4 @@
-import type { ServerNotification } from "@x/exec-protocol";
-import type { LiveSink } from "../process/live-sink.ts";
+import type { LiveNotification, LiveSink } from "../process/live-sink.ts";
 import { ProcessTable } from "./process-table.ts";
 
 /**
@@ -25,7 +24,7 @@ class SessionSink implements LiveSink {
     return new Promise((resolve) => this.attachWaiters.push(resolve));
   }
 
-  send(notification: ServerNotification): void {
+  send(notification: LiveNotification): void {
     this.target?.send(notification);
   }
 

@@ -106,7 +106,10 @@ export function listenWebSocket(server: ExecServer, options: WebSocketListenOpti
 function channelFor(ws: ServerWebSocket<SocketData>) {
   return {
     send(text: string) {
-      ws.send(text);
+      ws.sendText(text);
+    },
+    sendBinary(bytes: Uint8Array) {
+      ws.sendBinary(bytes);
     },
     bufferedBytes() {
       return ws.getBufferedAmount();

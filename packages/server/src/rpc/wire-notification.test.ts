@@ -1,0 +1,16 @@
+import { expect, test } from "bun:test";
+import type { LiveNotification } from "../process/live-sink.ts";
+import { serializeNotification, toWireNotification } from "./wire-notification.ts";
+
+test("the output fast path serializes exactly like JSON.stringify", () => {
+  const data = new TextEncoder().encode("hi");
+  const notifications: LiveNotification[] = [
+    { method: "process/output", params: { processId: 'we"ird\\id\n☃', stream: "stderr", data, seq: 42 } },
+    { method: "process/output", params: { processId: "p", stream: "pty", data, seq: 1, sessionId: "s-1" } },
+    { method: "process/exited", params: { processId: "p", exitCode: 0, signal: null, seq: 1 } },
+  ];
+  for (const n of notifications) {
+    expect(serializeNotification(n)).toBe(JSON.stringify(toWireNotification(n)));
+  }
+  expect(toWireNotification(notifications[0]!).params).toMatchObject({ chunk: "aGk=" });
+});
