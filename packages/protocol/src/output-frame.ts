@@ -29,8 +29,9 @@ export function encodeOutputFrame(frame: OutputFrame): Uint8Array {
   const processId = encoder.encode(frame.processId);
   const sessionId = encoder.encode(frame.sessionId ?? "");
   const headerBytes = 14 + processId.byteLength + sessionId.byteLength;
-  const bytes = new Uint8Array(headerBytes + frame.data.byteLength);
-  const view = new DataView(bytes.buffer);
+  // Every byte is written below: skip the zero-fill, a measurable share of the hot path.
+  const bytes = Buffer.allocUnsafe(headerBytes + frame.data.byteLength);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   view.setUint8(0, KIND_OUTPUT);
   view.setUint8(1, STREAMS.indexOf(frame.stream));
   view.setFloat64(2, frame.seq, true);
