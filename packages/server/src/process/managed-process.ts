@@ -1,5 +1,4 @@
 import {
-  encodeBase64,
   RpcError,
   type ProcessInfo,
   type ReadResult,
@@ -11,8 +10,7 @@ import {
 } from "@x/exec-protocol";
 import type { ChildHandle, ExitStatus, OutputSource } from "./backend.ts";
 import type { LiveSink } from "./live-sink.ts";
-import { headTail } from "./head-tail.ts";
-import { OutputMatcher } from "./output-matcher.ts";
+import { describeProcess, readOutput, snapshotOutput, waitForOutput } from "./process-queries.ts";
 import { OutputRing } from "./output-ring.ts";
 import { OutputSubscription } from "./output-subscription.ts";
 import type { ProcessTree } from "./process-tree.ts";
@@ -49,7 +47,7 @@ export class ManagedProcess {
   private exitedAtMs: number | undefined;
   private exitReported = false;
   private exitNotified = false;
-  private disposed = false;
+  private isDisposed = false;
   /** The owning session's live view: it alone holds back reading and retention. */
   private readonly owner: OutputSubscription;
   /** Peers attached from other connections: they never slow the process down. */
@@ -70,7 +68,7 @@ export class ManagedProcess {
   readonly tty: boolean;
   private readonly tree: ProcessTree;
   /** PTY processes: the rendered screen, fed the same chunks as the ring. */
-  private readonly screen: TerminalScreen | undefined;
+  readonly screen: TerminalScreen | undefined;
 
   constructor(
     parts: {
@@ -103,6 +101,10 @@ export class ManagedProcess {
     void child.exited.then((status) => this.onExit(status));
   }
 
+  get disposed(): boolean {
+    return this.isDisposed;
+  }
+
   get running(): boolean {
     return this.exitStatus === undefined;
   }
@@ -131,7 +133,7 @@ export class ManagedProcess {
   }
 
   onDisposed(listener: () => void): void {
-    if (this.disposed) listener();
+    if (this.isDisposed) listener();
     else this.disposeListeners.push(listener);
   }
 
@@ -192,86 +194,20 @@ export class ManagedProcess {
     this.screen?.resize(cols, rows);
   }
 
-  /** Retained output as head+tail per stream and, for PTYs, the rendered screen: all as of one seq. */
-  async snapshot(params: Pick<SnapshotParams, "scrollback" | "serialize">): Promise<SnapshotResult> {
-    // The screen reflects every chunk appended before this call; the bytes below are cut at its seq.
-    const rendered = await this.screen?.snapshot({ scrollback: params.scrollback, serialize: params.serialize });
-    const seq = rendered?.seq ?? this.ring.lastSeq;
-    const chunks = this.ring.read(0, Number.POSITIVE_INFINITY).filter((chunk) => chunk.seq <= seq);
-    const cap = this.limits.snapshotStreamBytes;
-    const part = (stream: string) => headTail(chunks.filter((c) => c.stream === stream).map((c) => c.data), cap);
-    const [stdout, stderr, terminal] = [part("stdout"), part("stderr"), part("pty")];
-    const omittedBytes = this.ring.droppedBytes + stdout.omitted + stderr.omitted + terminal.omitted;
-    return {
-      stdout: encodeBase64(stdout.bytes),
-      stderr: encodeBase64(stderr.bytes),
-      terminal: encodeBase64(terminal.bytes),
-      truncated: omittedBytes > 0,
-      omittedBytes,
-      exitCode: this.exit?.exitCode ?? null,
-      running: this.running,
-      seq,
-      ...(rendered && {
-        screen: {
-          cols: rendered.cols,
-          rows: rendered.rows,
-          cursor: rendered.cursor,
-          altScreen: rendered.altScreen,
-          lines: rendered.lines,
-          ...(rendered.scrollback && { scrollback: rendered.scrollback }),
-        },
-        ...(rendered.serialized !== undefined && { serialized: rendered.serialized }),
-      }),
-    };
+  read(afterSeq: number, maxBytes: number, waitMs: number): Promise<ReadResult> {
+    return readOutput(this, afterSeq, maxBytes, waitMs);
+  }
+
+  wait(params: Pick<WaitParams, "timeoutMs" | "afterSeq" | "until">): Promise<WaitResult> {
+    return waitForOutput(this, params);
+  }
+
+  snapshot(params: Pick<SnapshotParams, "scrollback" | "serialize">): Promise<SnapshotResult> {
+    return snapshotOutput(this, params, this.limits.snapshotStreamBytes);
   }
 
   info(): ProcessInfo {
-    const exit = this.exit;
-    return {
-      processId: this.processId,
-      pid: this.child.pid,
-      argv: [...this.argv],
-      tty: this.tty,
-      running: this.running,
-      exitCode: exit?.exitCode ?? null,
-      signal: exit?.signal ?? null,
-      startedAt: this.startedAt,
-      exitedAt: this.exitedAt ?? null,
-      nextSeq: this.ring.nextSeq,
-    };
-  }
-
-  /** Server-side wait for exit, a pattern, or idleness; never kills the process. */
-  async wait(params: Pick<WaitParams, "timeoutMs" | "afterSeq" | "until">): Promise<WaitResult> {
-    const until = params.until ?? {};
-    const matcher = until.pattern === undefined ? undefined : new OutputMatcher(compilePattern(until.pattern));
-    const deadline = performance.now() + params.timeoutMs;
-    let cursor = params.afterSeq ?? this.ring.lastSeq;
-    let lastOutputAt = performance.now();
-    const result = (fields: Partial<WaitResult>): WaitResult => ({
-      exited: this.exitReported,
-      exitCode: this.exit?.exitCode ?? null,
-      signal: this.exit?.signal ?? null,
-      seq: cursor,
-      matched: false,
-      idle: false,
-      timedOut: false,
-      ...fields,
-    });
-    for (;;) {
-      for (const chunk of this.ring.read(cursor, Number.POSITIVE_INFINITY)) {
-        cursor = chunk.seq;
-        lastOutputAt = performance.now();
-        if (matcher?.push(chunk.data)) return result({ matched: true });
-      }
-      // Exit ends every wait (`until.exit` is the default condition): the output before it has been seen.
-      if (this.exitReported) return result({});
-      const now = performance.now();
-      if (until.idleMs !== undefined && now - lastOutputAt >= until.idleMs) return result({ idle: true });
-      if (now >= deadline || this.disposed) return result({ timedOut: true });
-      const idleLeft = until.idleMs === undefined ? Number.POSITIVE_INFINITY : until.idleMs - (now - lastOutputAt);
-      await this.nextChange(Math.max(1, Math.min(deadline - now, idleLeft)));
-    }
+    return describeProcess(this);
   }
 
   private requireInputOpen(): void {
@@ -282,24 +218,6 @@ export class ManagedProcess {
           (this.stdinClosed ? "" : " (start it with tty or pipeStdin)"),
       );
     }
-  }
-
-  async read(afterSeq: number, maxBytes: number, waitMs: number): Promise<ReadResult> {
-    if (waitMs > 0 && this.ring.lastSeq <= afterSeq && !this.exitReported) {
-      await this.nextChange(waitMs);
-    }
-    const chunks = this.ring.read(afterSeq, maxBytes);
-    const last = chunks.at(-1);
-    return {
-      chunks: chunks.map(({ seq, stream, data }) => ({ seq, stream, chunk: encodeBase64(data) })),
-      nextSeq: last ? last.seq + 1 : this.ring.nextSeq,
-      exited: this.exitReported,
-      exitCode: this.exit?.exitCode ?? null,
-      signal: this.exit?.signal ?? null,
-      closed: this.closed,
-      firstSeq: this.ring.firstSeq,
-      droppedBytes: this.ring.droppedBytes,
-    };
   }
 
   /** Resolves on the next output or exit, or after `timeoutMs`. */
@@ -317,8 +235,8 @@ export class ManagedProcess {
 
   /** Kills the whole tree (escaped descendants too, even after the leader exited) and releases everything. Idempotent. */
   dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
+    if (this.isDisposed) return;
+    this.isDisposed = true;
     this.tree.kill();
     this.screen?.dispose();
     clearTimeout(this.graceTimer);
@@ -353,11 +271,11 @@ export class ManagedProcess {
 
   private async pullSource(source: OutputSource): Promise<void> {
     try {
-      while (!this.disposed) {
+      while (!this.isDisposed) {
         if (source.backpressure && this.owner.undeliveredBytes >= this.limits.sendHighWaterBytes) {
           this.setSourceState(source, "paused");
           await new Promise<void>((resolve) => this.backlogWaiters.add(resolve));
-          if (this.disposed) break;
+          if (this.isDisposed) break;
         }
         this.setSourceState(source, "reading");
         const data = await source.read();
@@ -420,7 +338,7 @@ export class ManagedProcess {
 
   /** Sends what each peer has not been sent yet; wakes paused sources once the owner caught up. */
   private pump(): void {
-    if (this.disposed) return;
+    if (this.isDisposed) return;
     this.owner.pump();
     for (const observer of this.observers) observer.pump();
   }
@@ -430,13 +348,5 @@ export class ManagedProcess {
       for (const waiter of [...this.backlogWaiters]) waiter();
       this.backlogWaiters.clear();
     }
-  }
-}
-
-function compilePattern(pattern: string): RegExp {
-  try {
-    return new RegExp(pattern, "m");
-  } catch (error) {
-    throw RpcError.invalidParams(`invalid pattern: ${(error as Error).message}`);
   }
 }
