@@ -1,23 +1,26 @@
 import {
-  decodeBase64,
   ErrorCode,
+  type AttachParams,
   type MethodName,
-  type NotificationParamsOf,
   type ParamsOf,
   type ResultOf,
   type ServerNotificationName,
 } from "@x/exec-protocol";
 import type { ClientEventName, ClientEvents } from "./client-events.ts";
-import { openWebSocketTransport } from "./connection/websocket-transport.ts";
-import { RpcConnection, type ConnectionState } from "./connection/rpc-connection.ts";
+import { resumePolicy, type ResumeOptions } from "./connection/resume-policy.ts";
+import { SessionLink, type ConnectionState } from "./connection/session-link.ts";
 import { StdioTransport, type ByteReadable, type ByteWritable } from "./connection/stdio-transport.ts";
 import type { Transport } from "./connection/transport.ts";
+import { openWebSocketTransport } from "./connection/websocket-transport.ts";
 import { Emitter, type Subscription } from "./emitter.ts";
 import { currentEnv } from "./env.ts";
-import { createError, type ConnectionClosedError } from "./errors.ts";
+import { ConnectionClosedError, createError } from "./errors.ts";
+import type { AttachedProcessHandle } from "./process/attached-process-handle.ts";
+import { Attacher } from "./process/attacher.ts";
 import type { ExecWindow } from "./process/exec-window.ts";
 import { ProcessHandle } from "./process/process-handle.ts";
-import { ProcessState } from "./process/process-state.ts";
+import { ProcessRegistry } from "./process/process-registry.ts";
+import type { ProcessState } from "./process/process-state.ts";
 import type { RunResult } from "./process/run.ts";
 
 export interface ClientOptions {
@@ -38,6 +41,11 @@ export interface WebSocketConnectOptions extends ClientOptions {
   readonly token?: string;
   /** How long to wait for the socket to open. Default 10 000 ms. */
   readonly connectTimeoutMs?: number;
+  /**
+   * Keep the session across a dropped socket: reconnect and resume it, so
+   * processes and output iterators go on. `true` uses the defaults (see the README).
+   */
+  readonly resume?: boolean | ResumeOptions;
 }
 
 export interface StdioConnectOptions extends ClientOptions {
@@ -64,6 +72,9 @@ export interface RunOptions {
   readonly timeoutMs?: number;
 }
 
+/** `process/attach` params; `afterSeq` defaults to 0 (all retained output first). */
+export type AttachOptions = AttachParams;
+
 export interface ExecOptions extends Omit<StartOptions, "pipeStdin"> {
   readonly yieldTimeMs: number;
   readonly maxOutputBytes?: number;
@@ -73,44 +84,70 @@ const DEFAULT_CLIENT_NAME = "@x/exec-client";
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_OUTPUT_BUFFER_BYTES = 1024 * 1024;
 const DEFAULT_MAX_OUTPUT_BYTES = 64 * 1024;
+/** Bound on ending a resumable session's processes in `close()`. */
+const END_SESSION_TIMEOUT_MS = 2000;
 
 type Emitters = { [E in ClientEventName]: Emitter<ClientEvents[E]> };
 
+interface ResumeSetup {
+  readonly option: WebSocketConnectOptions["resume"];
+  readonly reopen: () => Promise<Transport>;
+}
+
 /** A connection to one exec-server, and the processes started through it. */
 export class ExecServerClient implements AsyncDisposable {
-  private readonly connection: RpcConnection;
-  private readonly processes = new Map<string, ProcessState>();
+  private readonly link: SessionLink;
+  private readonly registry: ProcessRegistry;
+  private readonly attacher: Attacher;
   private readonly emitters: Emitters = {
     output: new Emitter(),
     exited: new Emitter(),
     closed: new Emitter(),
+    reconnecting: new Emitter(),
+    reconnect: new Emitter(),
     disconnect: new Emitter(),
   };
-  private readonly outputBufferBytes: number;
   private readonly maxOutputBytes: number;
   private readonly backlogged = new Set<ProcessState>();
   private nextProcessNumber = 1;
   private closing: Promise<void> | undefined;
-  /** The protocol version the server answered `initialize` with. */
-  protocolVersion = "";
 
-  private constructor(transport: Transport, options: ClientOptions) {
-    this.outputBufferBytes = options.outputBufferBytes ?? DEFAULT_OUTPUT_BUFFER_BYTES;
+  private constructor(transport: Transport, options: ClientOptions, resume: ResumeSetup | undefined) {
     this.maxOutputBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
-    this.connection = new RpcConnection(transport, {
-      notification: (method, params) => this.dispatch(method as ServerNotificationName, params),
-      closed: (error) => this.onClosed(error),
-    });
+    this.registry = new ProcessRegistry(
+      options.outputBufferBytes ?? DEFAULT_OUTPUT_BUFFER_BYTES,
+      this.onBacklog,
+      (event, value) => this.emitters[event].fire(value as never),
+    );
+    this.attacher = new Attacher(this.registry, this, this.maxOutputBytes, () => this.state === "closed");
+    const policy = resumePolicy(resume?.option);
+    this.link = new SessionLink(
+      transport,
+      {
+        clientName: options.clientName ?? DEFAULT_CLIENT_NAME,
+        initializeTimeoutMs: options.initializeTimeoutMs ?? DEFAULT_TIMEOUT_MS,
+        resume: policy && resume && { policy, reopen: resume.reopen },
+      },
+      {
+        notification: (method, params) => this.registry.dispatch(method as ServerNotificationName, params),
+        resumeFrom: () => this.registry.lastSeenSeqs(),
+        restore: (request) => this.attacher.reattachAll(request),
+        reconnecting: (error) => this.emitters.reconnecting.fire(error),
+        reconnected: (info) => this.emitters.reconnect.fire(info),
+        closed: (error) => this.onClosed(error),
+      },
+    );
   }
 
   /** Connects to `exec-server --listen ws://IP:PORT` and completes the handshake. */
   static async connectWebSocket(options: WebSocketConnectOptions): Promise<ExecServerClient> {
-    const transport = await openWebSocketTransport({
-      url: options.url,
-      token: options.token,
-      connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_TIMEOUT_MS,
-    });
-    return ExecServerClient.connectTransport(transport, options);
+    const open = () =>
+      openWebSocketTransport({
+        url: options.url,
+        token: options.token,
+        connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_TIMEOUT_MS,
+      });
+    return ExecServerClient.establish(await open(), options, { option: options.resume, reopen: open });
   }
 
   /** Speaks NDJSON over a pair of byte streams (e.g. a child `exec-server`'s stdout and stdin). */
@@ -119,17 +156,19 @@ export class ExecServerClient implements AsyncDisposable {
   }
 
   /** Runs the handshake over any Transport (used by `connectInProcess`). */
-  static async connectTransport(transport: Transport, options: ClientOptions = {}): Promise<ExecServerClient> {
-    const client = new ExecServerClient(transport, options);
+  static connectTransport(transport: Transport, options: ClientOptions = {}): Promise<ExecServerClient> {
+    return ExecServerClient.establish(transport, options, undefined);
+  }
+
+  private static async establish(
+    transport: Transport,
+    options: ClientOptions,
+    resume: ResumeSetup | undefined,
+  ): Promise<ExecServerClient> {
+    const client = new ExecServerClient(transport, options, resume);
     try {
-      const { protocolVersion } = await client.connection.request(
-        "initialize",
-        { clientName: options.clientName ?? DEFAULT_CLIENT_NAME },
-        options.initializeTimeoutMs ?? DEFAULT_TIMEOUT_MS,
-      ) as ResultOf<"initialize">;
-      client.protocolVersion = protocolVersion;
-      client.connection.notify("initialized", {});
-      client.connection.markOpen();
+      await client.link.open();
+      client.registry.ownSessionId = client.link.sessionId;
       return client;
     } catch (error) {
       await client.close();
@@ -137,9 +176,19 @@ export class ExecServerClient implements AsyncDisposable {
     }
   }
 
-  /** "connecting" → "open" → "closed". */
+  /** "connecting" → "open" (⇄ "reconnecting" with `resume`) → "closed". */
   get state(): ConnectionState {
-    return this.connection.state;
+    return this.link.state;
+  }
+
+  /** The protocol version the server answered `initialize` with. */
+  get protocolVersion(): string {
+    return this.link.protocolVersion;
+  }
+
+  /** This client's session on the server: what other clients pass to `attach`. Kept across resumes. */
+  get sessionId(): string | undefined {
+    return this.link.sessionId;
   }
 
   /** Any protocol method, typed from @x/exec-protocol. Rejects with ExecServerError. */
@@ -148,23 +197,26 @@ export class ExecServerClient implements AsyncDisposable {
     params: ParamsOf<M>,
     options: { timeoutMs?: number } = {},
   ): Promise<ResultOf<M>> {
-    return this.connection.request(method, params, options.timeoutMs) as Promise<ResultOf<M>>;
+    return this.link.request(method, params, options.timeoutMs) as Promise<ResultOf<M>>;
   }
 
   /** Starts a process. Rejects with SpawnFailedError when the OS refuses to run it. */
   async start(options: StartOptions): Promise<ProcessHandle> {
     const { processId = this.newProcessId(), cwd, env, tty = false, ...rest } = options;
-    if (this.processes.has(processId)) {
+    if (this.registry.hasOwn(processId)) {
       throw createError(ErrorCode.InvalidRequest, `process ${processId} already exists`, { method: "process/start" });
     }
-    const state = new ProcessState(processId, this.outputBufferBytes, this.onBacklog);
-    this.processes.set(processId, state);
+    const state = this.registry.addOwn(processId);
     try {
       const params = definedOnly({ ...rest, processId, cwd: cwd ?? process.cwd(), env: env ?? currentEnv(), tty });
       const { pid } = await this.request("process/start", params);
       return new ProcessHandle(this, state, pid, tty, this.maxOutputBytes);
     } catch (error) {
-      if (this.processes.get(processId) === state) this.processes.delete(processId);
+      this.registry.removeOwn(state);
+      // The answer was lost with the socket; the server may have started it: do not leave it running.
+      if (error instanceof ConnectionClosedError && this.state === "reconnecting") {
+        void this.request("process/terminate", { processId }).catch(() => {});
+      }
       throw error;
     }
   }
@@ -182,6 +234,15 @@ export class ExecServerClient implements AsyncDisposable {
     return process.exec({ yieldTimeMs, maxOutputBytes });
   }
 
+  /**
+   * Follows a process of another session (another client's `sessionId`):
+   * retained output after `afterSeq` first, then live. Routed by (sessionId,
+   * processId), so it never collides with this client's own processes.
+   */
+  attach(options: AttachOptions): Promise<AttachedProcessHandle> {
+    return this.attacher.attach(options);
+  }
+
   /** Every process of this connection, as the server sees it. */
   async list(): Promise<ResultOf<"process/list">["processes"]> {
     const { processes } = await this.request("process/list", {});
@@ -195,10 +256,13 @@ export class ExecServerClient implements AsyncDisposable {
 
   /**
    * Closes the connection: pending calls reject with ConnectionClosedError and
-   * the server kills this connection's processes. Idempotent.
+   * the session's processes are killed. Idempotent.
    */
   close(): Promise<void> {
-    this.closing ??= this.connection.close("closed by the client");
+    this.closing ??= (async () => {
+      if (this.link.isResumable && this.state === "open") await this.endSessionProcesses();
+      await this.link.close();
+    })();
     return this.closing;
   }
 
@@ -206,58 +270,44 @@ export class ExecServerClient implements AsyncDisposable {
     await this.close();
   }
 
+  /**
+   * The server keeps a resumable session's processes for its TTL after the
+   * socket closes, whoever closed it: a deliberate close ends them first.
+   */
+  private async endSessionProcesses(): Promise<void> {
+    this.link.resumeReading(); // a paused connection would hold the answers back
+    try {
+      const { processes } = await this.request("process/list", {}, { timeoutMs: END_SESSION_TIMEOUT_MS });
+      await Promise.all(
+        processes
+          .filter((info) => info.running)
+          .map((info) =>
+            this.request("process/terminate", { processId: info.processId }, { timeoutMs: END_SESSION_TIMEOUT_MS }).catch(() => {}),
+          ),
+      );
+    } catch {
+      // The connection is going anyway; the server's TTL ends what is left.
+    }
+  }
+
   /** While any process has more unread output than its buffer, the connection is paused. */
   private readonly onBacklog = (state: ProcessState, backlogged: boolean): void => {
     const before = this.backlogged.size;
     if (backlogged) this.backlogged.add(state);
     else this.backlogged.delete(state);
-    if (before === 0 && this.backlogged.size > 0) this.connection.pause();
-    else if (before > 0 && this.backlogged.size === 0) this.connection.resume();
+    if (before === 0 && this.backlogged.size > 0) this.link.pauseReading();
+    else if (before > 0 && this.backlogged.size === 0) this.link.resumeReading();
   };
 
   private newProcessId(): string {
     let id: string;
     do id = `proc-${this.nextProcessNumber++}`;
-    while (this.processes.has(id));
+    while (this.registry.hasOwn(id));
     return id;
   }
 
-  private dispatch(method: ServerNotificationName, params: unknown): void {
-    switch (method) {
-      case "process/output": {
-        const { processId, stream, chunk, seq: sentSeq } = params as NotificationParamsOf<"process/output">;
-        const state = this.processes.get(processId);
-        const seq = sentSeq ?? (state ? state.log.liveSeq + 1 : 0);
-        const data = decodeBase64(chunk);
-        state?.onOutput({ seq, stream, data });
-        this.emitters.output.fire({ processId, stream, data, seq });
-        return;
-      }
-      case "process/outputSkipped": {
-        const { processId, toSeq } = params as NotificationParamsOf<"process/outputSkipped">;
-        this.processes.get(processId)?.onSkipped(toSeq);
-        return;
-      }
-      case "process/exited": {
-        const { processId, exitCode, signal = null, seq } = params as NotificationParamsOf<"process/exited">;
-        const state = this.processes.get(processId);
-        state?.onExited({ exitCode, signal }, seq);
-        this.emitters.exited.fire({ processId, exitCode, signal, seq: seq ?? state?.log.liveSeq ?? 0 });
-        return;
-      }
-      case "process/closed": {
-        const { processId, seq } = params as NotificationParamsOf<"process/closed">;
-        this.processes.get(processId)?.onClosed(seq);
-        this.processes.delete(processId); // nothing more will come for it
-        this.emitters.closed.fire({ processId, seq });
-        return;
-      }
-    }
-  }
-
   private onClosed(error: ConnectionClosedError): void {
-    for (const state of this.processes.values()) state.onConnectionFailed(error);
-    this.processes.clear();
+    this.registry.failAll(error);
     this.emitters.disconnect.fire(error);
     for (const emitter of Object.values(this.emitters)) emitter.clear();
   }

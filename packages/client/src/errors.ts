@@ -8,6 +8,8 @@ export const ClientErrorCode = {
   Timeout: -33001,
   ConnectionClosed: -33002,
   SpawnFailed: -33003,
+  /** The client stopped following an attached process (`detach()`) before it exited. */
+  Detached: -33004,
 } as const;
 export type ClientErrorCode = (typeof ClientErrorCode)[keyof typeof ClientErrorCode];
 

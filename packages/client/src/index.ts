@@ -1,5 +1,6 @@
 export {
   ExecServerClient,
+  type AttachOptions,
   type ClientOptions,
   type ExecOptions,
   type RunOptions,
@@ -8,7 +9,8 @@ export {
   type WebSocketConnectOptions,
 } from "./client.ts";
 export type { ClientEventName, ClientEvents } from "./client-events.ts";
-export type { ConnectionState } from "./connection/rpc-connection.ts";
+export type { ResumeOptions } from "./connection/resume-policy.ts";
+export type { ConnectionState, ReconnectInfo } from "./connection/session-link.ts";
 export type { ByteReadable, ByteWritable } from "./connection/stdio-transport.ts";
 export type { OutboundMessage, Transport, TransportReceiver } from "./connection/transport.ts";
 export type { Subscription } from "./emitter.ts";
@@ -20,6 +22,7 @@ export {
   SpawnFailedError,
   type ExecServerErrorOptions,
 } from "./errors.ts";
+export { AttachedProcessHandle, type AttachMode } from "./process/attached-process-handle.ts";
 export type { ExecWindow, WindowOptions } from "./process/exec-window.ts";
 export type { OutputChunk } from "./process/output-log.ts";
 export { ProcessHandle, type ProcessExecOptions } from "./process/process-handle.ts";

@@ -2,13 +2,24 @@
 // `@ts-expect-error` line must be a type error, or the compiler reports the directive as unused.
 import { expect, test } from "bun:test";
 import type { ParamsOf, ResultOf } from "@x/exec-protocol";
-import type { ClientEvents, ExecServerClient, ExecWindow, ProcessHandle, RunResult } from "../src/index.ts";
+import type {
+  AttachedProcessHandle,
+  ClientEvents,
+  ExecServerClient,
+  ExecWindow,
+  ProcessHandle,
+  RunResult,
+} from "../src/index.ts";
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 const assertType = <T extends true>(_proof?: T) => {};
 
 // Never called: only type-checked.
-export async function typeChecks(client: ExecServerClient, process: ProcessHandle): Promise<void> {
+export async function typeChecks(
+  client: ExecServerClient,
+  process: ProcessHandle,
+  connectWebSocket: typeof ExecServerClient.connectWebSocket,
+): Promise<void> {
   // Results are the protocol's own types.
   assertType<Equal<Awaited<ReturnType<typeof process.read>>, ResultOf<"process/read">>>();
   assertType<Equal<Awaited<ReturnType<typeof process.wait>>, ResultOf<"process/wait">>>();
@@ -55,6 +66,24 @@ export async function typeChecks(client: ExecServerClient, process: ProcessHandl
   client.on("exit", () => {});
   // @ts-expect-error an output event has no exitCode
   client.on("output", (event) => event.exitCode);
+
+  // @ts-expect-error resume is a boolean or { maxAttempts?, backoffMs? }
+  await connectWebSocket({ url: "ws://127.0.0.1:1", resume: "yes" });
+  // @ts-expect-error maxAttempts is a number
+  await connectWebSocket({ url: "ws://127.0.0.1:1", resume: { maxAttempts: "3" } });
+  await connectWebSocket({ url: "ws://127.0.0.1:1", resume: { maxAttempts: 3, backoffMs: 100 } });
+  // @ts-expect-error attach mode is "read" or "write"
+  await client.attach({ sessionId: "s", processId: "p", mode: "owner" });
+  // @ts-expect-error attach needs the owning sessionId
+  await client.attach({ processId: "p", mode: "read" });
+  const attached: AttachedProcessHandle = await client.attach({ sessionId: "s", processId: "p", mode: "read", afterSeq: 3 });
+  assertType<Equal<typeof attached.mode, "read" | "write">>();
+  assertType<Equal<typeof attached.sessionId, string>>();
+  assertType<Equal<typeof client.state, "connecting" | "open" | "reconnecting" | "closed">>();
+  assertType<Equal<ClientEvents["reconnect"]["attempts"], number>>();
+  assertType<Equal<ClientEvents["output"]["sessionId"], string | undefined>>();
+  // @ts-expect-error sessionId is sent by the handle, not passed
+  await attached.read({ sessionId: "s" });
 
   const window: ExecWindow = await client.exec({ argv: ["bash"], yieldTimeMs: 10 });
   assertType<Equal<typeof window.exitCode, number | undefined>>();

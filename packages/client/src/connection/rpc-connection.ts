@@ -2,7 +2,8 @@ import type { RpcErrorObject } from "@x/exec-protocol";
 import { closedError, fromRpcError, timeoutError, type ConnectionClosedError } from "../errors.ts";
 import type { Transport } from "./transport.ts";
 
-export type ConnectionState = "connecting" | "open" | "closed";
+/** One connection's state; the client adds "reconnecting" on top (see SessionLink). */
+export type RpcConnectionState = "connecting" | "open" | "closed";
 
 interface PendingCall {
   readonly method: string;
@@ -22,7 +23,7 @@ export interface ConnectionEvents {
  * ConnectionClosedError at once.
  */
 export class RpcConnection {
-  private stateValue: ConnectionState = "connecting";
+  private stateValue: RpcConnectionState = "connecting";
   private nextId = 1;
   private readonly pending = new Map<number, PendingCall>();
   private closeError: ConnectionClosedError | undefined;
@@ -37,7 +38,7 @@ export class RpcConnection {
     });
   }
 
-  get state(): ConnectionState {
+  get state(): RpcConnectionState {
     return this.stateValue;
   }
 

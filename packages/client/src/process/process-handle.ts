@@ -25,21 +25,26 @@ export class ProcessHandle implements AsyncDisposable {
   readonly id: string;
   /** Resolves once, when the server reports the exit; rejects with ConnectionClosedError if the connection ends first. */
   readonly exited: Promise<ExitStatus>;
+  /** How every request names the process: by id, plus the owning session for an attached one. */
+  protected readonly ref: { readonly processId: string; readonly sessionId?: string };
   private readonly fetch: FetchOutput;
   private windowCursor: OutputCursor | undefined;
 
   constructor(
     private readonly rpc: ProcessRpc,
-    private readonly state: ProcessState,
+    protected readonly state: ProcessState,
     /** The OS process id, when the server reports it. */
     readonly pid: number | undefined,
     readonly tty: boolean,
     private readonly defaultMaxOutputBytes: number,
+    /** Set for a process of another session (see `client.attach`). */
+    ownerSessionId?: string,
   ) {
     this.id = state.processId;
     this.exited = state.exited;
-    this.fetch = (afterSeq) =>
-      rpc.request("process/read", { processId: this.id, afterSeq, maxBytes: FETCH_MAX_BYTES });
+    // No `sessionId` key at all for an own process: an in-process server validates the object as is.
+    this.ref = ownerSessionId === undefined ? { processId: this.id } : { processId: this.id, sessionId: ownerSessionId };
+    this.fetch = (afterSeq) => rpc.request("process/read", { ...this.ref, afterSeq, maxBytes: FETCH_MAX_BYTES });
   }
 
   /** The exit status once known, without waiting. */
@@ -57,23 +62,23 @@ export class ProcessHandle implements AsyncDisposable {
     const bytes = typeof data === "string" ? encoder.encode(data) : data;
     for (let offset = 0; offset < bytes.byteLength || offset === 0; offset += WRITE_PIECE_BYTES) {
       const piece = bytes.subarray(offset, offset + WRITE_PIECE_BYTES);
-      await this.rpc.request("process/write", { processId: this.id, chunk: encodeBase64(piece) });
+      await this.rpc.request("process/write", { ...this.ref, chunk: encodeBase64(piece) });
     }
   }
 
   /** End of input: EOF for a pipe, the terminal's EOF character (Ctrl-D) for a PTY. */
   async closeStdin(): Promise<void> {
-    await this.rpc.request("process/closeStdin", { processId: this.id });
+    await this.rpc.request("process/closeStdin", { ...this.ref });
   }
 
   /** Resizes a PTY; the child gets SIGWINCH. */
   async resize(cols: number, rows: number): Promise<void> {
-    await this.rpc.request("process/resize", { processId: this.id, cols, rows });
+    await this.rpc.request("process/resize", { ...this.ref, cols, rows });
   }
 
   /** Sends a signal to the process group. */
   async signal(signal: SignalName): Promise<void> {
-    await this.rpc.request("process/signal", { processId: this.id, signal });
+    await this.rpc.request("process/signal", { ...this.ref, signal });
   }
 
   /**
@@ -81,7 +86,7 @@ export class ProcessHandle implements AsyncDisposable {
    * SIGKILL after the grace. Resolves with whether it was running.
    */
   async terminate(options: { graceMs?: number } = {}): Promise<{ running: boolean }> {
-    const params: ParamsOf<"process/terminate"> = { processId: this.id };
+    const params: ParamsOf<"process/terminate"> = { ...this.ref };
     if (options.graceMs !== undefined) params.graceMs = options.graceMs;
     const { running } = await this.rpc.request("process/terminate", params);
     return { running };
@@ -124,20 +129,20 @@ export class ProcessHandle implements AsyncDisposable {
   }
 
   /** The raw `process/read`: retained chunks after `afterSeq` (base64), exit state and gaps. */
-  read(params: Omit<ParamsOf<"process/read">, "processId"> = {}): Promise<ResultOf<"process/read">> {
-    return this.rpc.request("process/read", { ...params, processId: this.id });
+  read(params: Omit<ParamsOf<"process/read">, "processId" | "sessionId"> = {}): Promise<ResultOf<"process/read">> {
+    return this.rpc.request("process/read", { ...params, ...this.ref });
   }
 
   /** The retained output and, for a PTY, the rendered screen, tied to an output `seq`. */
   snapshot(
-    params: Omit<ParamsOf<"process/snapshot">, "processId"> = {},
+    params: Omit<ParamsOf<"process/snapshot">, "processId" | "sessionId"> = {},
   ): Promise<ResultOf<"process/snapshot">> {
-    return this.rpc.request("process/snapshot", { ...params, processId: this.id });
+    return this.rpc.request("process/snapshot", { ...params, ...this.ref });
   }
 
   /** Waits on the server for exit, a pattern in the output, or idleness; never kills. */
-  wait(params: Omit<ParamsOf<"process/wait">, "processId">): Promise<ResultOf<"process/wait">> {
-    return this.rpc.request("process/wait", { ...params, processId: this.id });
+  wait(params: Omit<ParamsOf<"process/wait">, "processId" | "sessionId">): Promise<ResultOf<"process/wait">> {
+    return this.rpc.request("process/wait", { ...params, ...this.ref });
   }
 
   /**

@@ -96,6 +96,18 @@ export class ProcessState {
     this.wake();
   }
 
+  /**
+   * The client stopped following this process (an attachment's `detach()`):
+   * readers end after what the client holds; `exited` fails unless already known.
+   */
+  onDetached(error: ExecServerError): void {
+    if (this.closedSeq !== undefined || this.failure) return;
+    this.closedSeq = this.log.liveSeq;
+    if (!this.exit) this.settleExited.reject(error);
+    this.endBacklog();
+    this.wake();
+  }
+
   /** A reader is reading: what it has not read yet is kept for it. */
   touch(reader: Reader): void {
     reader.lastActive = Date.now();
