@@ -168,6 +168,19 @@ describe("attach", () => {
     helper.client.close();
   });
 
+  test("an attached reader hears exited and closed when the owning session ends", async () => {
+    const owner = await connect();
+    const started = await owner.client.call("process/start", startParams("doomed", ["sleep", "1000"]));
+    const watcher = await connect();
+    await watcher.client.call("process/attach", { sessionId: owner.sessionId, processId: "doomed", mode: "read" });
+    owner.client.close();
+    const exited = await watcher.client.waitFor((m) => m.method === "process/exited" && m.params.processId === "doomed");
+    expect(exited.params).toMatchObject({ sessionId: owner.sessionId, exitCode: 137, signal: "SIGKILL" });
+    await watcher.client.waitFor((m) => m.method === "process/closed" && m.params.processId === "doomed");
+    expect(alive(started.pid)).toBe(false);
+    watcher.client.close();
+  });
+
   test("a reader that stops reading does not slow the owner", async () => {
     const owner = await connect();
     await owner.client.call("process/start", startParams("fast", ["sh", "-c", "sleep 0.5; head -c 33554432 /dev/zero"]));

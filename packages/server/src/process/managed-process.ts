@@ -243,8 +243,12 @@ export class ManagedProcess {
     clearTimeout(this.graceKillTimer);
     for (const waiter of [...this.changeWaiters]) waiter();
     for (const waiter of [...this.backlogWaiters]) waiter();
-    for (const observer of this.observers) observer.stop();
+    // Attached peers hear how it ended once the killed child is reaped.
+    const observers = [...this.observers];
     this.observers.clear();
+    void this.child.exited.then((status) => {
+      for (const observer of observers) observer.finish(status);
+    });
     for (const listener of this.disposeListeners.splice(0)) listener();
     // Release fds once the child is gone; output after that is no longer wanted.
     void this.child.exited.then(async () => {

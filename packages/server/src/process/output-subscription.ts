@@ -58,6 +58,25 @@ export class OutputSubscription {
     this.closedNotified = false;
   }
 
+  /**
+   * The process was disposed (its session ended): no more output will be pumped,
+   * so tell this peer it is over rather than leave it waiting.
+   */
+  finish(exit: ExitStatus): void {
+    if (this.stopped) return;
+    const { processId } = this.process;
+    const { sink, tag } = this;
+    if (!this.exitNotified) {
+      this.exitNotified = true;
+      sink.send({ method: "process/exited", params: { processId, exitCode: exit.exitCode, signal: exit.signal, seq: this.sentSeq, ...tag } });
+    }
+    if (!this.closedNotified) {
+      this.closedNotified = true;
+      sink.send({ method: "process/closed", params: { processId, seq: this.sentSeq, ...tag } });
+    }
+    this.stop();
+  }
+
   stop(): void {
     this.stopped = true;
   }
