@@ -2,7 +2,9 @@ import Type from "typebox";
 
 /** Standard base64 (RFC 4648 §4) with padding; raw bytes on the wire. */
 export const Base64 = Type.String({
-  pattern: "^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$",
+  // Linear-time on purpose: a grouped pattern stalled the daemon for seconds on a few MiB.
+  // Length must also be a multiple of 4, checked where chunks are decoded.
+  pattern: "^[A-Za-z0-9+/]*={0,2}$",
   contentEncoding: "base64",
   description: "Raw bytes, base64-encoded.",
 });
@@ -47,7 +49,8 @@ export const ExitSignal = Type.Union([Type.String(), Type.Null()], {
   description: "The name of the signal that ended the process (e.g. `SIGKILL`), else null.",
 });
 
-export const TerminalDimension = Type.Integer({ minimum: 1, maximum: 65535, description: "Terminal columns or rows." });
+/** Bounded so one request cannot make the screen model allocate gigabytes (cols × rows × scrollback cells). */
+export const TerminalDimension = Type.Integer({ minimum: 1, maximum: 1000, description: "Terminal columns or rows." });
 
 /** Addresses a process of another session that this connection attached to (process/attach). */
 export const SessionRef = Type.Optional(

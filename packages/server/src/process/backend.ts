@@ -28,6 +28,8 @@ export interface OutputSource {
   readonly backpressure: boolean;
   /** The next chunk, or null at end of file. */
   read(): Promise<Uint8Array | null>;
+  /** Stops reading for good and releases the stream (its fd), even if it never reached end of file. */
+  cancel(): void;
 }
 
 /** A running child as the process layer sees it, whatever the backend. */

@@ -239,6 +239,8 @@ export class ManagedProcess {
     this.isDisposed = true;
     this.tree.kill();
     this.screen?.dispose();
+    // Output after disposal is not wanted; cancelling also ends reads a surviving holder would keep pending.
+    for (const [source, state] of this.sourceStates) if (state !== "eof") source.cancel();
     clearTimeout(this.graceTimer);
     clearTimeout(this.graceKillTimer);
     for (const waiter of [...this.changeWaiters]) waiter();
@@ -294,6 +296,8 @@ export class ManagedProcess {
     } catch {
       // A read error ends the stream like EOF: the exit status still comes from the OS.
     }
+    // Ended early (disposed while paused or reading): release the stream, or its fd stays open.
+    if (this.isDisposed) source.cancel();
     this.setSourceState(source, "eof");
     if (this.closed && this.exitStatus !== undefined) this.reportExit();
     this.pump();

@@ -71,5 +71,8 @@ function streamSource(stream: OutputStream, readable: ReadableStream<Uint8Array>
       const { done, value } = await reader.read();
       return done ? null : value;
     },
+    cancel() {
+      void reader.cancel().catch(() => {});
+    },
   };
 }

@@ -29,9 +29,8 @@ export class ProcessManager {
   /** Throws SpawnError when the OS refuses. */
   spawn(processId: string, spec: SpawnSpec, tty: boolean, sink: LiveSink): ManagedProcess {
     const backend = tty ? this.ptyBackend : pipeBackend;
-    const child: ChildHandle = backend.spawn(spec);
+    const { child, tree } = this.trees.spawn((): ChildHandle => backend.spawn(spec));
     this.subreaper?.own(child.pid, child.exited);
-    const tree = this.trees.track(child.pid);
     const screen = tty
       ? new TerminalScreen({
           cols: spec.cols,

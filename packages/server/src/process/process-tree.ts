@@ -13,7 +13,8 @@ export interface ProcessTree {
 export interface TreeTracker {
   /** `cgroup`: every descendant, setsid and double forks included; `process-group`: see README. */
   readonly mode: "cgroup" | "process-group";
-  track(pid: number): ProcessTree;
+  /** Runs `start` (which spawns one child, synchronously) so that the child's tree is tracked from its first instruction. */
+  spawn<T extends { readonly pid: number }>(start: () => T): { child: T; tree: ProcessTree };
   dispose(): void;
 }
 
@@ -25,11 +26,12 @@ export interface TreeTracker {
  */
 export function createTreeTracker(afterKill: () => void = () => {}): TreeTracker {
   const fallback = processGroupTracker(afterKill);
-  const base = cgroupBase();
-  if (base) {
+  const place = cgroupPlace();
+  if (place) {
     try {
-      mkdirSync(base, { recursive: true });
-      return new CgroupTracker(base, fallback, afterKill);
+      removeStaleCgroups(place.home);
+      mkdirSync(place.base, { recursive: true });
+      return new CgroupTracker(place.home, place.base, fallback, afterKill);
     } catch {
       // Not permitted here: fall back.
     }
@@ -38,16 +40,18 @@ export function createTreeTracker(afterKill: () => void = () => {}): TreeTracker
 }
 
 function processGroupTracker(afterKill: () => void): TreeTracker {
+  const tree = (pid: number): ProcessTree => ({
+    kill: () => {
+      killGroupAndDescendants(pid);
+      afterKill();
+    },
+    release: () => true,
+  });
   return {
     mode: "process-group",
-    track(pid) {
-      return {
-        kill: () => {
-          killGroupAndDescendants(pid);
-          afterKill();
-        },
-        release: () => true,
-      };
+    spawn(start) {
+      const child = start();
+      return { child, tree: tree(child.pid) };
     },
     dispose() {},
   };
@@ -59,40 +63,67 @@ class CgroupTracker implements TreeTracker {
   readonly mode = "cgroup" as const;
   private readonly live = new Set<string>();
   private failed = false;
+  private created = 0;
 
   constructor(
+    /** The daemon's own cgroup, where it returns after each spawn. */
+    private readonly home: string,
     private readonly base: string,
     private readonly fallback: TreeTracker,
     private readonly afterKill: () => void,
   ) {}
 
-  track(pid: number): ProcessTree {
-    if (this.failed) return this.fallback.track(pid);
-    const dir = join(this.base, `p${pid}`);
+  /**
+   * The daemon steps into a fresh cgroup for the duration of the (synchronous)
+   * spawn, so the child is born in it: nothing it forks can get out first. The
+   * daemon steps back before anything else can run, so it is never in a cgroup
+   * that gets killed.
+   */
+  spawn<T extends { readonly pid: number }>(start: () => T): { child: T; tree: ProcessTree } {
+    if (this.failed) return this.fallback.spawn(start);
+    const dir = join(this.base, `c${++this.created}`);
     try {
       mkdirSync(dir);
-      writeFileSync(join(dir, "cgroup.procs"), String(pid));
+      writeFileSync(join(dir, "cgroup.procs"), String(process.pid));
     } catch (error) {
       removeCgroup(dir);
       // Not permitted (a hierarchy that refuses us): stop trying for later children.
-      // Anything else (ESRCH, EINVAL: the child already exited) concerns this child only.
       if (NOT_PERMITTED.has((error as NodeJS.ErrnoException).code ?? "")) this.failed = true;
-      return this.fallback.track(pid);
+      return this.fallback.spawn(start);
+    }
+    let child: T;
+    try {
+      child = start();
+    } finally {
+      this.stepBack(dir);
     }
     this.live.add(dir);
     return {
-      kill: () => {
-        // The walk also catches what the child forked before it was moved into its cgroup.
-        killGroupAndDescendants(pid);
-        killCgroup(dir);
-        this.afterKill();
-      },
-      release: () => {
-        if (!removeCgroup(dir)) return false;
-        this.live.delete(dir);
-        return true;
+      child,
+      tree: {
+        kill: () => {
+          killGroup(child.pid, "SIGKILL");
+          killCgroup(dir);
+          this.afterKill();
+        },
+        release: () => {
+          if (!removeCgroup(dir)) return false;
+          this.live.delete(dir);
+          return true;
+        },
       },
     };
+  }
+
+  private stepBack(dir: string): void {
+    try {
+      writeFileSync(join(this.home, "cgroup.procs"), String(process.pid));
+    } catch (error) {
+      // Unreachable in practice (moving in needed the same rights); if it happens,
+      // this cgroup now holds the daemon and must never be killed: stop using cgroups.
+      this.failed = true;
+      throw new Error(`cannot leave cgroup ${dir}: ${(error as Error).message}`);
+    }
   }
 
   dispose(): void {
@@ -109,8 +140,8 @@ class CgroupTracker implements TreeTracker {
   }
 }
 
-/** `<cgroup2 mount><own cgroup>/exec-server-<pid>`, when cgroup v2 is mounted. */
-function cgroupBase(): string | undefined {
+/** The daemon's cgroup and `<it>/exec-server-<pid>` for its children, when cgroup v2 is mounted. */
+function cgroupPlace(): { home: string; base: string } | undefined {
   try {
     const mount = readFileSync("/proc/self/mountinfo", "utf8")
       .split("\n")
@@ -118,9 +149,23 @@ function cgroupBase(): string | undefined {
       .find((fields) => fields[fields.indexOf("-") + 1] === "cgroup2")?.[4];
     const own = /^0::(.*)$/m.exec(readFileSync("/proc/self/cgroup", "utf8"))?.[1];
     if (!mount || own === undefined) return undefined;
-    return join(mount, own, `exec-server-${process.pid}`);
+    const home = join(mount, own);
+    return { home, base: join(home, `exec-server-${process.pid}`) };
   } catch {
     return undefined;
+  }
+}
+
+/** Empty cgroups left by daemons that were killed before they could clean up. */
+function removeStaleCgroups(home: string): void {
+  for (const name of readdirSync(home)) {
+    const pid = /^exec-server-(\d+)$/.exec(name)?.[1];
+    if (pid === undefined || existsSync(`/proc/${pid}`)) continue;
+    const dir = join(home, name);
+    for (const child of readdirSync(dir, { withFileTypes: true })) {
+      if (child.isDirectory()) removeCgroup(join(dir, child.name));
+    }
+    removeCgroup(dir);
   }
 }
 

@@ -39,7 +39,8 @@ export const ptyNativeBackend: ProcessBackend = {
     };
     return {
       pid: proc.pid,
-      outputs: [{ stream: "pty", backpressure: false, read: () => output.read() }],
+      // The terminal's fd is released by close() in dispose().
+      outputs: [{ stream: "pty", backpressure: false, read: () => output.read(), cancel: () => output.end() }],
       exited,
       get acceptsInput() {
         return !terminal.closed;

@@ -225,6 +225,9 @@ export class ExecHandler {
 
   private async write(params: ParamsOf<"process/write">): Promise<ResultOf<"process/write">> {
     const managed = this.process(params, "write");
+    if (params.chunk.length % 4 !== 0) {
+      throw RpcError.invalidParams("invalid params for process/write: chunk is not base64 (length must be a multiple of 4)");
+    }
     try {
       await managed.write(decodeBase64(params.chunk), params.writeId);
     } catch (error) {

@@ -22,6 +22,12 @@ export async function startDaemon(kind: TransportKind, extraArgs: string[] = [])
     const decoder = new TextDecoder();
     for await (const chunk of proc.stderr) stderrText += decoder.decode(chunk, { stream: true });
   })();
+  let stopping = false;
+  // A daemon that dies on its own is a bug worth seeing in the test output.
+  void proc.exited.then(async (code) => {
+    await stderrDone;
+    if (!stopping) console.error(`exec-server daemon exited unexpectedly (code ${code}, ${proc.signalCode}):\n${stderrText}`);
+  });
   let url: string | undefined;
   if (kind === "websocket") {
     const deadline = Date.now() + 10_000;
@@ -38,6 +44,7 @@ export async function startDaemon(kind: TransportKind, extraArgs: string[] = [])
     url,
     stderr: () => stderrText,
     async stop() {
+      stopping = true;
       if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGTERM");
       const code = await proc.exited;
       await stderrDone;

@@ -29,6 +29,11 @@ export class PtyOutput implements OutputSource {
     return this.queue.read();
   }
 
+  /** The master is closed by the backend's dispose(); this only ends the pull side. */
+  cancel(): void {
+    this.queue.end();
+  }
+
   /** Credit goes back in batches, or at once when the reader is waiting for it. */
   private consumed(chunk: Uint8Array): void {
     this.uncredited += chunk.byteLength;
