@@ -1,0 +1,77 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { Methods } from "@x/exec-protocol";
+import { CaseGenerator } from "../../../../scripts/lib/fuzz/case-generator.ts";
+import { expectFor, inboundTexts, ResponseTally } from "../../../../scripts/lib/fuzz/expectation.ts";
+import { runFuzz } from "../../../../scripts/lib/fuzz/run-fuzz.ts";
+import { Prng } from "../../../../scripts/lib/prng.ts";
+import { LeakGuard } from "../support/leak-guard.ts";
+
+// A bounded run of scripts/fuzz.ts inside the suite (the CI-sized run is
+// `bun scripts/fuzz.ts`), plus checks that the fuzzer itself can fail.
+
+const guard = new LeakGuard();
+afterAll(() => guard.assertClean());
+
+test("bounded fuzz over stdio and websocket: every request answered once, the canary streams, nothing leaks", async () => {
+  const seed = Date.now() >>> 0;
+  // The canary bound is loose here: this machine is shared, and stalls have their own regression tests.
+  const report = await runFuzz({ messages: 8000, seed, transports: ["websocket", "stdio"], roundMessages: 4000, canaryMaxGapMs: 10_000 });
+  for (const transport of report.transports) {
+    console.log(
+      `fuzz ${transport.transport}: ${transport.messages} messages, ${transport.requestsOwed} requests, ` +
+        `${transport.responses} responses, canary gap ${transport.canary.maxGapMs} ms (seed ${seed})`,
+    );
+    expect(transport.discrepancies).toEqual([]);
+    expect(transport.requestsOwed).toBeGreaterThan(2000);
+    expect(transport.canary.ticks).toBeGreaterThan(10);
+  }
+  expect(report.failures).toEqual([]);
+}, 120_000);
+
+describe("the fuzzer", () => {
+  test("samples valid params for every method in the Methods table, new ones included", () => {
+    const generator = new CaseGenerator({
+      rng: new Prng(1),
+      markerName: "M",
+      markerValue: "v",
+      hugeMaxBytes: 4096,
+      cwd: "/tmp",
+    });
+    expect(generator.methods.map((entry): string => entry.name).sort()).toEqual(Object.keys(Methods).sort());
+    for (const entry of generator.methods) {
+      for (let i = 0; i < 50; i++) generator.validParams(entry, i % 2 === 0);
+    }
+    expect(Object.fromEntries(generator.samplerMisses)).toEqual({});
+    const labels = new Set(generator.systematic().map((fuzzCase) => fuzzCase.label));
+    for (const name of Object.keys(Methods)) expect(labels.has(`sys:type:${name}`) || labels.has(`sys:params:${name}`)).toBe(true);
+  });
+
+  test("the tally reports a missing, a duplicate and an unexpected response", () => {
+    const tally = new ResponseTally();
+    for (const id of [1, 2, "three"]) tally.expect(expectFor(JSON.stringify({ id, method: "x" })));
+    tally.expect(expectFor("not json"));
+    const reply = (message: Record<string, unknown>) => tally.record(message, JSON.stringify(message));
+    reply({ id: 1, result: {} });
+    reply({ id: "three", error: { code: -32600, message: "no" } });
+    reply({ id: "three", error: { code: -32600, message: "again" } });
+    reply({ id: 99, result: {} });
+    expect(tally.outstanding).toBe(2); // id 2 and the parse error
+    reply({ id: null, error: { code: -32700, message: "parse error" } });
+    expect(tally.outstanding).toBe(1);
+    const found = tally.discrepancies().map((d) => `${d.what} ${d.detail}`);
+    expect(found).toEqual(["missing n:2 owed 1 got 0", "duplicate s:three owed 1 got 2", "unexpected n:99 got 1"]);
+  });
+
+  test("expectations follow JSON-RPC 2.0 and each transport's framing", () => {
+    expect(expectFor('{"id":7,"method":"m"}')).toEqual({ kind: "response", key: "n:7" });
+    expect(expectFor('{"method":"m"}')).toEqual({ kind: "none" });
+    expect(expectFor('{"id":null,"method":"m"}')).toEqual({ kind: "null-error", code: -32600 });
+    expect(expectFor('{"id":1e400,"method":"m"}')).toEqual({ kind: "null-error", code: -32600 });
+    expect(expectFor('{"id":1,"result":1}')).toEqual({ kind: "none" });
+    expect(expectFor("[]")).toEqual({ kind: "null-error", code: -32600 });
+    expect(expectFor("{")).toEqual({ kind: "null-error", code: -32700 });
+    expect(inboundTexts(" \r", "stdio")).toEqual([]);
+    expect(inboundTexts(" ", "websocket")).toEqual([" "]);
+    expect(inboundTexts("a\nb\r", "stdio")).toEqual(["a", "b"]);
+  });
+});

@@ -1,0 +1,117 @@
+import { join } from "node:path";
+
+export const SERVER_BIN = join(import.meta.dir, "..", "..", "packages", "server", "bin", "exec-server.ts");
+
+export type TransportKind = "stdio" | "websocket";
+
+export interface DaemonOptions {
+  readonly transport: TransportKind;
+  /** Extra CLI flags (`--listen` is added for websocket). */
+  readonly args?: readonly string[];
+  /** Added to the daemon's environment; `undefined` values remove a variable. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly startTimeoutMs?: number;
+}
+
+// Enough to quote a failure; the rest of a chatty log is dropped.
+const STDERR_KEEP_BYTES = 256 * 1024;
+
+/**
+ * The real daemon binary as a child process. Its stderr is always drained (a
+ * full pipe would stall it) and the tail kept for messages; for stdio the
+ * caller owns stdin/stdout through a wire.
+ */
+export class DaemonProcess implements AsyncDisposable {
+  /** `ws://IP:PORT` once a websocket daemon is listening. */
+  url: string | undefined;
+  port = 0;
+  private stderrTail = "";
+  private readonly stderrDone: Promise<void>;
+
+  private constructor(
+    readonly proc: Bun.Subprocess<"pipe", "pipe", "pipe">,
+    readonly transport: TransportKind,
+  ) {
+    this.stderrDone = (async () => {
+      const decoder = new TextDecoder();
+      for await (const chunk of proc.stderr) {
+        this.stderrTail += decoder.decode(chunk, { stream: true });
+        if (this.stderrTail.length > STDERR_KEEP_BYTES * 2) this.stderrTail = this.stderrTail.slice(-STDERR_KEEP_BYTES);
+      }
+    })().catch(() => {});
+  }
+
+  static async start(options: DaemonOptions): Promise<DaemonProcess> {
+    const listen = options.transport === "websocket" ? ["--listen", "ws://127.0.0.1:0"] : [];
+    const env: Record<string, string> = {};
+    for (const [key, value] of Object.entries({ ...process.env, EXEC_SERVER_TOKEN: undefined, ...options.env })) {
+      if (value !== undefined) env[key] = value;
+    }
+    const proc = Bun.spawn(["bun", SERVER_BIN, ...listen, ...(options.args ?? [])], {
+      stdin: "pipe",
+      stdout: "pipe",
+      stderr: "pipe",
+      env,
+    });
+    const daemon = new DaemonProcess(proc, options.transport);
+    if (options.transport === "websocket") {
+      try {
+        await daemon.waitListening(options.startTimeoutMs ?? 15_000);
+      } catch (error) {
+        await daemon.stop("SIGKILL");
+        throw error;
+      }
+    }
+    return daemon;
+  }
+
+  get pid(): number {
+    return this.proc.pid;
+  }
+
+  get running(): boolean {
+    return this.proc.exitCode === null && this.proc.signalCode === null;
+  }
+
+  stderr(): string {
+    return this.stderrTail;
+  }
+
+  /** Resolves with the exit code once stderr is drained too. */
+  async exited(): Promise<number> {
+    const code = await this.proc.exited;
+    await this.stderrDone;
+    return code;
+  }
+
+  /** Sends `signal`, escalating to SIGKILL after `graceMs`; resolves with the exit code. */
+  async stop(signal: NodeJS.Signals = "SIGTERM", graceMs = 10_000): Promise<number> {
+    if (this.running) this.proc.kill(signal);
+    const timer = setTimeout(() => this.running && this.proc.kill("SIGKILL"), graceMs);
+    try {
+      return await this.exited();
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  private async waitListening(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const match = /exec-server listening on (ws:\/\/\S+)/.exec(this.stderrTail);
+      if (match) {
+        this.url = match[1]!;
+        this.port = Number(new URL(this.url).port);
+        return;
+      }
+      if (!this.running || Date.now() > deadline) {
+        throw new Error(`daemon did not start listening: ${this.stderrTail.trim() || "(no output)"}`);
+      }
+      await Bun.sleep(10);
+    }
+  }
+}
