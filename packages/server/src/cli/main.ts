@@ -27,7 +27,7 @@ export async function main(argv: string[]): Promise<number> {
 
   let stopListening: (() => Promise<void>) | undefined;
   const shutdown = async (signal: string) => {
-    log.info(`received ${signal}: killing ${server.manager.runningCount} processes`);
+    log.warn(`received ${signal}: killing ${server.manager.runningCount} processes, then exiting`);
     await stopListening?.();
     await server.shutdown();
     process.exit(0);

@@ -23,10 +23,11 @@ export async function startDaemon(kind: TransportKind, extraArgs: string[] = [])
     for await (const chunk of proc.stderr) stderrText += decoder.decode(chunk, { stream: true });
   })();
   let stopping = false;
-  // A daemon that dies on its own is a bug worth seeing in the test output.
+  // A websocket daemon that dies on its own is a bug worth seeing in the test output
+  // (a stdio daemon ends by design when its input does).
   void proc.exited.then(async (code) => {
     await stderrDone;
-    if (!stopping) console.error(`exec-server daemon exited unexpectedly (code ${code}, ${proc.signalCode}):\n${stderrText}`);
+    if (!stopping && (kind === "websocket" || code !== 0)) console.error(`exec-server daemon exited unexpectedly (code ${code}, ${proc.signalCode}):\n${stderrText}`);
   });
   let url: string | undefined;
   if (kind === "websocket") {
