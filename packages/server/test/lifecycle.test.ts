@@ -2,15 +2,18 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { LeakGuard } from "./support/leak-guard.ts";
 import { startDaemon, type Daemon } from "./support/daemon.ts";
 import { alive, b64, RawClient, startParams } from "./support/raw-client.ts";
 
 let daemon: Daemon;
 let client: RawClient;
 let scratch: string;
+const guard = new LeakGuard();
 
 beforeAll(async () => {
   daemon = await startDaemon("websocket", ["--max-processes", "20"]);
+  guard.trackDaemon(daemon.proc.pid);
   client = await RawClient.connect(daemon);
   await client.handshake();
   scratch = mkdtempSync(join(tmpdir(), "exec-server-lifecycle-"));
@@ -18,7 +21,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   client.close();
+  // Every process of every connection gone, and the daemon's fds back to where they started.
+  await guard.assertClean();
   await daemon.stop();
+  await guard.assertClean();
   rmSync(scratch, { recursive: true, force: true });
 });
 

@@ -3,8 +3,13 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { LeakGuard } from "./support/leak-guard.ts";
 import { startDaemon, type Daemon, type TransportKind } from "./support/daemon.ts";
 import { alive, b64, BASE_ENV, RawClient, startParams } from "./support/raw-client.ts";
+
+// After every daemon of this file is stopped: nothing it started is left, zombies included.
+const guard = new LeakGuard();
+afterAll(() => guard.assertClean());
 
 // One protocol suite, run over both transports against the real daemon binary.
 describe.each<TransportKind>(["stdio", "websocket"])("exec-server.v0 over %s", (kind) => {

@@ -3,21 +3,26 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { LeakGuard } from "./support/leak-guard.ts";
 import { startDaemon, type Daemon } from "./support/daemon.ts";
 import { alive, b64, RawClient, startParams, type Json } from "./support/raw-client.ts";
 
 let daemon: Daemon;
 let scratch: string;
+const guard = new LeakGuard();
 
 beforeAll(async () => {
   // Retention must cover what can be in flight when a socket drops: the daemon's send queue, both
   // kernel socket buffers and messages the client had received but not yet processed (many MiB here).
   daemon = await startDaemon("websocket", ["--retained-output-bytes", String(48 << 20), "--detached-session-ttl", "2"]);
+  guard.trackDaemon(daemon.proc.pid);
   scratch = mkdtempSync(join(tmpdir(), "exec-server-sessions-"));
 });
 
 afterAll(async () => {
+  await guard.assertClean(10_000);
   await daemon.stop();
+  await guard.assertClean();
   rmSync(scratch, { recursive: true, force: true });
 });
 

@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { LeakGuard } from "./support/leak-guard.ts";
 import { startDaemon, type Daemon } from "./support/daemon.ts";
 import { b64, RawClient, startParams } from "./support/raw-client.ts";
+
+// After every daemon of this file is stopped: nothing it started is left, zombies included.
+const guard = new LeakGuard();
+afterAll(() => guard.assertClean());
 
 const SHELL = ["bash", "--noprofile", "--norc"];
 const SHELL_ENV = { PATH: "/usr/bin:/bin", PS1: "$ ", HOME: "/tmp" };

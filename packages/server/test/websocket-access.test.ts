@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { SERVER_BIN, startDaemon, type Daemon } from "./support/daemon.ts";
+import { LeakGuard } from "./support/leak-guard.ts";
 import { RawClient, startParams } from "./support/raw-client.ts";
+
+// After every daemon of this file is stopped: nothing it started is left, zombies included.
+const guard = new LeakGuard();
+afterAll(() => guard.assertClean());
 
 async function upgradeStatus(url: string, headers: Record<string, string>): Promise<number> {
   const response = await fetch(url.replace("ws://", "http://"), {
