@@ -13,6 +13,7 @@ export type { ResumeOptions } from "./connection/resume-policy.ts";
 export type { ConnectionState, ReconnectInfo } from "./connection/session-link.ts";
 export type { ByteReadable, ByteWritable } from "./connection/stdio-transport.ts";
 export type { OutboundMessage, Transport, TransportReceiver } from "./connection/transport.ts";
+export { PauseGate } from "./connection/pause-gate.ts";
 export type { Subscription } from "./emitter.ts";
 export {
   ClientErrorCode,

@@ -1,5 +1,6 @@
 import {
   ExecServerClient,
+  PauseGate,
   type ClientOptions,
   type OutboundMessage,
   type Transport,
@@ -52,7 +53,7 @@ class InProcessTransport implements Transport {
   private readonly handler: ExecHandler;
   private receiver: TransportReceiver | undefined;
   private closed = false;
-  private paused: { promise: Promise<void>; resume: () => void } | undefined;
+  private readonly gate = new PauseGate();
 
   constructor(
     server: ExecServer,
@@ -63,9 +64,9 @@ class InProcessTransport implements Transport {
     const sink: LiveSink = {
       // While the client is paused, processes stop sending (and pipes stop being read).
       get writable() {
-        return transport.paused === undefined;
+        return !transport.gate.paused;
       },
-      whenWritable: () => transport.paused?.promise ?? Promise.resolve(),
+      whenWritable: () => transport.gate.opened,
       // A microtask, so a client reacting to output never re-enters the process that sent it.
       send: (notification) => queueMicrotask(() => this.deliver(toWireNotification(notification))),
     };
@@ -73,16 +74,11 @@ class InProcessTransport implements Transport {
   }
 
   pause(): void {
-    if (this.paused) return;
-    let resume!: () => void;
-    const promise = new Promise<void>((resolve) => (resume = resolve));
-    this.paused = { promise, resume };
+    this.gate.pause();
   }
 
   resume(): void {
-    const paused = this.paused;
-    this.paused = undefined;
-    paused?.resume();
+    this.gate.resume();
   }
 
   start(receiver: TransportReceiver): void {

@@ -1,3 +1,4 @@
+import { PauseGate } from "./pause-gate.ts";
 import { LineDecoder } from "./line-decoder.ts";
 import type { OutboundMessage, Transport, TransportReceiver } from "./transport.ts";
 
@@ -26,7 +27,7 @@ export class StdioTransport implements Transport {
   private readonly writeBytes: (bytes: Uint8Array) => Promise<void>;
   private readonly endWritable: () => Promise<void>;
   private stopReading: () => Promise<void> = async () => {};
-  private paused: { promise: Promise<void>; resume: () => void } | undefined;
+  private readonly gate = new PauseGate();
 
   constructor(
     private readonly readable: ByteReadable,
@@ -62,16 +63,11 @@ export class StdioTransport implements Transport {
   }
 
   pause(): void {
-    if (this.paused) return;
-    let resume!: () => void;
-    const promise = new Promise<void>((resolve) => (resume = resolve));
-    this.paused = { promise, resume };
+    this.gate.pause();
   }
 
   resume(): void {
-    const paused = this.paused;
-    this.paused = undefined;
-    paused?.resume();
+    this.gate.resume();
   }
 
   async close(): Promise<void> {
@@ -92,7 +88,7 @@ export class StdioTransport implements Transport {
         this.stopReading = () => reader.cancel();
         for (;;) {
           // Not reading while paused lets the pipe fill: the server then stops reading its children.
-          while (this.paused) await this.paused.promise;
+          while (this.gate.paused) await this.gate.opened;
           const { done, value } = await reader.read();
           if (done || !this.deliver(decoder.push(value))) break;
         }
@@ -102,7 +98,7 @@ export class StdioTransport implements Transport {
           await iterator.return?.();
         };
         for (;;) {
-          while (this.paused) await this.paused.promise;
+          while (this.gate.paused) await this.gate.opened;
           const { done, value } = await iterator.next();
           if (done || !this.deliver(decoder.push(value))) break;
         }
