@@ -13,8 +13,8 @@ const guard = new LeakGuard();
 
 beforeAll(async () => {
   // Retention must cover what can be in flight when a socket drops: the daemon's send queue, both
-  // kernel socket buffers and messages the client had received but not yet processed (many MiB here).
-  daemon = await startDaemon("websocket", ["--retained-output-bytes", String(48 << 20), "--detached-session-ttl", "2"]);
+  // kernel socket buffers and what a closing client read and discarded: here, the whole 64 MiB stream.
+  daemon = await startDaemon("websocket", ["--retained-output-bytes", String(96 << 20), "--detached-session-ttl", "2"]);
   guard.trackDaemon(daemon.proc.pid);
   scratch = mkdtempSync(join(tmpdir(), "exec-server-sessions-"));
 });

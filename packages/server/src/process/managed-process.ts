@@ -262,6 +262,9 @@ export class ManagedProcess {
   /** The owner resumed after a drop having seen output up to `seq`: replay from there. */
   rewindLiveOutput(seq: number): void {
     this.owner.rewind(seq);
+    // The cursor may have been idle (everything sent, exit and close included): start it again.
+    // Until the session is attached its sink is not writable, and the pump waits for that.
+    this.pump();
   }
 
   /** Streams this process to another peer too: replay from `afterSeq`, then live. Returns the way to stop. */

@@ -5,6 +5,8 @@ export interface OutboundChannel {
   sendBinary?(bytes: Uint8Array): void;
   /** Bytes accepted by `send` but not yet written to the peer. */
   bufferedBytes(): number;
+  /** True once the peer is going away: anything sent now may be lost, so senders should wait. */
+  closing?(): boolean;
   /** Ends the connection; the transport then reports it closed. */
   close(reason: string): void;
 }

@@ -42,6 +42,8 @@ export class RpcConnection implements LiveSink {
   }
 
   get writable(): boolean {
+    // A closing socket silently drops what it is sent: live cursors must stop, not run ahead.
+    if (this.channel.closing?.()) return false;
     return this.channel.bufferedBytes() < this.options.highWaterBytes;
   }
 

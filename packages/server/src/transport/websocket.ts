@@ -114,6 +114,9 @@ function channelFor(ws: ServerWebSocket<SocketData>) {
     bufferedBytes() {
       return ws.getBufferedAmount();
     },
+    closing() {
+      return ws.readyState !== WebSocket.OPEN;
+    },
     close(reason: string) {
       ws.close(1008, reason.slice(0, 120));
     },
