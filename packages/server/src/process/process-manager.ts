@@ -58,7 +58,7 @@ export class ProcessManager {
     const all = [...this.owned];
     for (const managed of all) managed.dispose();
     await Promise.all(all.map((managed) => managed.child.exited));
-    this.trees.dispose();
+    await this.trees.dispose();
     this.subreaper?.dispose();
   }
 

@@ -15,7 +15,7 @@ export interface TreeTracker {
   readonly mode: "cgroup" | "process-group";
   /** Runs `start` (which spawns one child, synchronously) so that the child's tree is tracked from its first instruction. */
   spawn<T extends { readonly pid: number }>(start: () => T): { child: T; tree: ProcessTree };
-  dispose(): void;
+  dispose(): Promise<void>;
 }
 
 /**
@@ -53,7 +53,7 @@ function processGroupTracker(afterKill: () => void): TreeTracker {
       const child = start();
       return { child, tree: tree(child.pid) };
     },
-    dispose() {},
+    async dispose() {},
   };
 }
 
@@ -126,18 +126,16 @@ class CgroupTracker implements TreeTracker {
     }
   }
 
-  dispose(): void {
-    for (const dir of this.live) {
-      killCgroup(dir);
-      removeCgroup(dir);
-    }
-    this.live.clear();
-    try {
-      rmdirSync(this.base);
-    } catch {
-      // Still populated by a process that is being killed: left for the OS.
+  /** Kills what is left and removes every cgroup, waiting briefly for killed members to leave. */
+  async dispose(): Promise<void> {
+    for (const dir of this.live) killCgroup(dir);
+    for (let attempt = 0; attempt < 100; attempt++) {
+      for (const dir of [...this.live]) if (removeCgroup(dir)) this.live.delete(dir);
+      if (this.live.size === 0 && removeCgroup(this.base)) return;
+      await Bun.sleep(20);
     }
   }
+
 }
 
 /** The daemon's cgroup and `<it>/exec-server-<pid>` for its children, when cgroup v2 is mounted. */
