@@ -29,14 +29,7 @@ beforeAll(async () => {
   guard.trackDaemon(daemon.pid);
 });
 
-afterAll(async () => {
-  try {
-    await guard.assertClean();
-  } finally {
-    await daemon.stop();
-  }
-  await guard.assertClean();
-});
+afterAll(() => guard.assertCleanAround(() => daemon.stop()));
 
 async function statusFor(headers: Record<string, string>, path = "/"): Promise<number> {
   const socket = await RawSocket.open(daemon.port);

@@ -30,16 +30,13 @@ beforeAll(async () => {
   guard.trackDaemon(daemon.pid);
 });
 
-afterAll(async () => {
-  try {
-    await guard.assertClean();
-  } finally {
+afterAll(() =>
+  guard.assertCleanAround(async () => {
     for (const entry of markers) killMarked(entry);
     await daemon.stop();
     console.log(`chaos: ${connectionsKilled} connections killed`);
-  }
-  await guard.assertClean();
-});
+  }),
+);
 
 function marker(label: string) {
   const made = newMarker(label);

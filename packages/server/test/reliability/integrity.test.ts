@@ -30,14 +30,7 @@ beforeAll(async () => {
   guard.trackMarker(entry);
 });
 
-afterAll(async () => {
-  try {
-    await guard.assertClean();
-  } finally {
-    await daemon.stop();
-  }
-  await guard.assertClean();
-});
+afterAll(() => guard.assertCleanAround(() => daemon.stop()));
 
 interface Outcome {
   readonly size: number;

@@ -22,15 +22,12 @@ beforeAll(async () => {
   guard.trackDaemon(daemon.pid);
 });
 
-afterAll(async () => {
-  try {
-    await guard.assertClean();
-  } finally {
+afterAll(() =>
+  guard.assertCleanAround(async () => {
     for (const entry of markers) killMarked(entry);
     await daemon.stop();
-  }
-  await guard.assertClean();
-});
+  }),
+);
 
 /**
  * Starts `script` under `sh -c` on a fresh connection, waits until `expected`

@@ -25,14 +25,7 @@ beforeAll(async () => {
   guard.trackMarker(entry);
 });
 
-afterAll(async () => {
-  try {
-    await guard.assertClean();
-  } finally {
-    await daemon.stop();
-  }
-  await guard.assertClean();
-});
+afterAll(() => guard.assertCleanAround(() => daemon.stop()));
 
 // A pipe source paused for backpressure when its process is disposed was never
 // read to EOF nor cancelled, so the daemon kept the child's stdout socket open

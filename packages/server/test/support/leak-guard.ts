@@ -45,6 +45,19 @@ export class LeakGuard {
     }
   }
 
+  /**
+   * The usual afterAll: checks with the daemon still up (its fds back to baseline),
+   * stops it (whatever the check said), then checks nothing it started is left.
+   */
+  async assertCleanAround(stop: () => Promise<unknown>): Promise<void> {
+    try {
+      await this.assertClean();
+    } finally {
+      await stop();
+    }
+    await this.assertClean();
+  }
+
   async assertClean(timeoutMs?: number): Promise<void> {
     const problems = await this.check(timeoutMs);
     if (problems.length > 0) throw new Error(`leak guard:\n  ${problems.join("\n  ")}`);
