@@ -344,6 +344,8 @@ export class ManagedProcess {
   }
 
   private notifyChange(): void {
+    // Runs per output chunk: copy (waiters remove themselves) only when someone waits.
+    if (this.changeWaiters.size === 0) return;
     for (const waiter of [...this.changeWaiters]) waiter();
   }
 
