@@ -22,6 +22,7 @@ import {
   WaitResult,
 } from "./schemas/process-control.ts";
 import { ResizeParams, SnapshotParams, SnapshotResult } from "./schemas/process-terminal.ts";
+import { MachineMethods, MachineNotifications } from "./machine-methods.ts";
 import {
   ClosedNotification,
   ExitedNotification,
@@ -37,7 +38,7 @@ export interface MethodSpec<P extends TSchema = TSchema, R extends TSchema = TSc
   readonly beforeHandshake?: boolean;
 }
 
-function method<P extends TSchema, R extends TSchema>(
+export function method<P extends TSchema, R extends TSchema>(
   params: P,
   result: R,
   beforeHandshake = false,
@@ -60,6 +61,7 @@ export const Methods = {
   "process/snapshot": method(SnapshotParams, SnapshotResult),
   "process/attach": method(AttachParams, AttachResult),
   "process/detach": method(DetachParams, EmptyResult),
+  ...MachineMethods,
 } as const;
 
 /** Client → server notifications. */
@@ -73,6 +75,7 @@ export const ServerNotifications = {
   "process/exited": ExitedNotification,
   "process/closed": ClosedNotification,
   "process/outputSkipped": OutputSkippedNotification,
+  ...MachineNotifications,
 } as const;
 
 export type MethodName = keyof typeof Methods;

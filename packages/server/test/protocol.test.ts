@@ -135,7 +135,7 @@ describe.each<TransportKind>(["stdio", "websocket"])("exec-server.v0 over %s", (
     });
     expect((await client.request("process/start", startParams("e2", ["true"], { cwd: "tmp" }))).error).toMatchObject({
       code: -32602,
-      message: "cwd must be an absolute path",
+      message: 'cwd must be an absolute path or a file: URI; got "tmp"',
     });
     expect((await client.request("process/start", startParams("e3", ["true"], { cwd: "/no/such/dir" }))).error?.message).toContain(
       "/no/such/dir",

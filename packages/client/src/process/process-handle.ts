@@ -1,4 +1,4 @@
-import { encodeBase64, type MethodName, type ParamsOf, type ResultOf, type SignalName } from "@x/exec-protocol";
+import { encodeBase64, type MethodName, type ParamsOf, type ResultOf } from "@x/exec-protocol";
 import { collectWindow, type ExecWindow, type WindowOptions } from "./exec-window.ts";
 import { OutputCursor, type FetchOutput } from "./output-cursor.ts";
 import type { OutputChunk } from "./output-log.ts";
@@ -76,8 +76,8 @@ export class ProcessHandle implements AsyncDisposable {
     await this.rpc.request("process/resize", { ...this.ref, cols, rows });
   }
 
-  /** Sends a signal to the process group. */
-  async signal(signal: SignalName): Promise<void> {
+  /** Sends a signal to the process group (`"interrupt"` is SIGINT, as upstream names it). */
+  async signal(signal: ParamsOf<"process/signal">["signal"]): Promise<void> {
     await this.rpc.request("process/signal", { ...this.ref, signal });
   }
 

@@ -49,7 +49,11 @@ export const WriteParams = Type.Object({
 });
 export type WriteParams = Type.Static<typeof WriteParams>;
 
-export const WriteResult = Type.Object({ accepted: Type.Boolean() });
+/** Upstream's write outcomes; here only `accepted` is an answer, the others come as errors with `data.status`. */
+export const WriteStatus = Type.Enum(["accepted", "unknownProcess", "stdinClosed", "starting"]);
+export type WriteStatus = Type.Static<typeof WriteStatus>;
+
+export const WriteResult = Type.Object({ accepted: Type.Boolean(), status: Type.Optional(WriteStatus) });
 export type WriteResult = Type.Static<typeof WriteResult>;
 
 export const TerminateParams = Type.Object({
