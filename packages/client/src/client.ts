@@ -2,6 +2,7 @@ import {
   ErrorCode,
   type AttachParams,
   type MethodName,
+  type NotificationParamsOf,
   type ParamsOf,
   type ResultOf,
   type ServerNotificationName,
@@ -14,6 +15,10 @@ import type { Transport } from "./connection/transport.ts";
 import { openWebSocketTransport } from "./connection/websocket-transport.ts";
 import { Emitter, type Subscription } from "./emitter.ts";
 import { currentEnv } from "./env.ts";
+import { FsClient } from "./fs/fs-client.ts";
+import { WatchRouter } from "./fs/watch-router.ts";
+import { BodyStreams } from "./http/body-streams.ts";
+import { remoteFetch, type RemoteFetchInit } from "./http/fetch.ts";
 import { ConnectionClosedError, createError } from "./errors.ts";
 import type { AttachedProcessHandle } from "./process/attached-process-handle.ts";
 import { Attacher } from "./process/attacher.ts";
@@ -108,6 +113,11 @@ export class ExecServerClient implements AsyncDisposable {
     disconnect: new Emitter(),
   };
   private readonly maxOutputBytes: number;
+  private readonly watches = new WatchRouter();
+  private readonly bodies = new BodyStreams();
+  private nextRequestNumber = 1;
+  /** The server's file system: read, write, list, watch, stream (see FsClient). */
+  readonly fs: FsClient = new FsClient(this, this.watches);
   private readonly backlogged = new Set<ProcessState>();
   private nextProcessNumber = 1;
   private closing: Promise<void> | undefined;
@@ -129,7 +139,11 @@ export class ExecServerClient implements AsyncDisposable {
         resume: policy && resume && { policy, reopen: resume.reopen },
       },
       {
-        notification: (method, params) => this.registry.dispatch(method as ServerNotificationName, params),
+        notification: (method, params) => {
+          if (method === "fs/changed") this.watches.dispatch(params as NotificationParamsOf<"fs/changed">);
+          else if (method === "http/request/bodyDelta") this.bodies.dispatch(params as NotificationParamsOf<"http/request/bodyDelta">);
+          else this.registry.dispatch(method as ServerNotificationName, params);
+        },
         resumeFrom: () => this.registry.lastSeenSeqs(),
         restore: (request) => this.attacher.reattachAll(request),
         reconnecting: (error) => this.emitters.reconnecting.fire(error),
@@ -249,6 +263,20 @@ export class ExecServerClient implements AsyncDisposable {
     return processes;
   }
 
+  /** Where the server runs: shell, cwd, OS, user, version, capabilities (environment/info). */
+  environment(): Promise<ResultOf<"environment/info">> {
+    return this.request("environment/info", {});
+  }
+
+  /**
+   * `fetch`, made by the server from its machine (http/request): reaches what
+   * listens on the server's localhost. Resolves a standard Response whose body
+   * streams in as the server reads it.
+   */
+  fetch(input: string | URL | Request, init?: RemoteFetchInit): Promise<Response> {
+    return remoteFetch(this, this.bodies, `fetch-${this.nextRequestNumber++}`, input, init);
+  }
+
   /** Subscribes to an event; dispose the subscription to stop. */
   on<E extends ClientEventName>(event: E, handler: (value: ClientEvents[E]) => void): Subscription {
     return this.emitters[event].subscribe(handler);
@@ -308,6 +336,8 @@ export class ExecServerClient implements AsyncDisposable {
 
   private onClosed(error: ConnectionClosedError): void {
     this.registry.failAll(error);
+    this.watches.endAll();
+    this.bodies.failAll(error);
     this.emitters.disconnect.fire(error);
     for (const emitter of Object.values(this.emitters)) emitter.clear();
   }

@@ -30,3 +30,12 @@ export { ProcessHandle, type ProcessExecOptions } from "./process/process-handle
 export type { ExitStatus } from "./process/process-state.ts";
 export type { RunResult } from "./process/run.ts";
 export { spawnLocalExecServer, type SpawnedExecServer, type SpawnLocalOptions } from "./spawn-local.ts";
+export {
+  FsClient,
+  type DirectoryEntry,
+  type ReadFileOptions,
+  type WriteFileOptions,
+} from "./fs/fs-client.ts";
+export { FsWatch } from "./fs/fs-watch.ts";
+export type { OpenReadOptions, OpenWriteOptions } from "./fs/block-streams.ts";
+export type { RemoteFetchInit } from "./http/fetch.ts";
