@@ -103,7 +103,8 @@ export class FsHandler {
     },
     "fs/watch": async (p) => {
       const t = await this.target(p.path, true);
-      this.watches.add(p.watchId, t.path, t.uri, p.recursive ?? false, t.shown);
+      const info = await osCall(t.shown, () => stat(t.path));
+      this.watches.add(p.watchId, t.path, !info.isDirectory(), t.uri, p.recursive ?? false, t.shown);
       return {};
     },
     "fs/unwatch": (p) => {

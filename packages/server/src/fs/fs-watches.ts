@@ -32,6 +32,8 @@ class Watch {
   constructor(
     readonly watchId: string,
     private readonly root: string,
+    /** The watched path is a file: events name the file itself. */
+    rootIsFile: boolean,
     private readonly uri: boolean,
     recursive: boolean,
     private readonly roots: FsRoots,
@@ -40,7 +42,7 @@ class Watch {
   ) {
     this.watcher = watch(root, { recursive }, (type, name) => {
       if (this.closed) return;
-      const path = name === null ? root : join(root, name.toString());
+      const path = name === null || rootIsFile ? root : join(root, name.toString());
       if (this.raw.length + this.queue.length >= FsLimits.watchQueueChanges) {
         this.overflow();
         return;
@@ -136,14 +138,14 @@ export class FsWatches {
     private readonly sink: LiveSink,
   ) {}
 
-  add(watchId: string, path: string, uri: boolean, recursive: boolean, shown: string): void {
+  add(watchId: string, path: string, isFile: boolean, uri: boolean, recursive: boolean, shown: string): void {
     if (this.watches.has(watchId)) throw RpcError.invalidRequest(`watch ${watchId} already exists`);
     if (this.watches.size >= FsLimits.maxWatches) {
       throw new RpcError(ErrorCode.LimitExceeded, `too many watches: this connection has ${FsLimits.maxWatches} (fs/unwatch some)`);
     }
     let created: Watch;
     try {
-      created = new Watch(watchId, path, uri, recursive, this.roots, this.sink, (broken) => this.remove(broken.watchId));
+      created = new Watch(watchId, path, isFile, uri, recursive, this.roots, this.sink, (broken) => this.remove(broken.watchId));
     } catch (error) {
       throw toRpcError(error, shown);
     }
