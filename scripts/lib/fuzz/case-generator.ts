@@ -29,6 +29,12 @@ export interface GeneratorOptions {
   /** Largest string a case may carry: keep it under the daemon's --max-message-bytes. */
   readonly hugeMaxBytes: number;
   readonly cwd: string;
+  /**
+   * A scratch directory the daemon was started with as its --fs-root. Without
+   * one, fs/* methods are left out: mutated paths ("/", "../../..") must never
+   * reach a daemon that is not confined.
+   */
+  readonly fsRoot?: string;
 }
 
 interface MethodEntry {
@@ -53,7 +59,9 @@ export class CaseGenerator {
 
   constructor(private readonly options: GeneratorOptions) {
     this.rng = options.rng;
-    this.methods = Object.entries(Methods).map(([name, spec]) => ({
+    this.methods = Object.entries(Methods)
+      .filter(([name]) => options.fsRoot !== undefined || !name.startsWith("fs/"))
+      .map(([name, spec]) => ({
       name: name as MethodName,
       params: spec.params as unknown as JsonSchemaNode,
     }));

@@ -17,6 +17,8 @@ export interface OversizeOptions {
   readonly url?: string;
   readonly maxMessageBytes: number;
   readonly env: Record<string, string>;
+  /** Where the victim runs: inside the daemon's --fs-root when it has one. */
+  readonly cwd?: string;
 }
 
 interface OversizeCase {
@@ -76,7 +78,7 @@ export async function runOversize(options: OversizeOptions): Promise<OversizeRes
       const { pid } = await client.call("process/start", {
         processId: "victim",
         argv: ["cat"],
-        cwd: tmpdir(),
+        cwd: options.cwd ?? tmpdir(),
         env: options.env,
         tty: false,
         pipeStdin: true,

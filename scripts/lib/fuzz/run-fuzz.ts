@@ -1,4 +1,6 @@
+import { mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { CANARY_ARGV, CanaryMonitor, type CanaryStats } from "../canary.ts";
 import { DaemonProcess, type TransportKind } from "../daemon.ts";
 import { describeLeaks, waitDaemonSettled, waitMarkedGone } from "../leak-check.ts";
@@ -67,12 +69,18 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   const started = performance.now();
   const rng = new Prng(options.seed);
   const share = Math.ceil(options.messages / options.transports.length);
-  const reports = await Promise.all(
-    options.transports.map((transport) => {
-      const child = rng.fork();
-      return transport === "websocket" ? fuzzWebSocket(options, share, child) : fuzzStdio(options, share, child);
-    }),
-  );
+  let reports: TransportReport[];
+  try {
+    reports = await Promise.all(
+      options.transports.map((transport) => {
+        const child = rng.fork();
+        return transport === "websocket" ? fuzzWebSocket(options, share, child) : fuzzStdio(options, share, child);
+      }),
+    );
+  } finally {
+    if (fuzzRoot.path !== undefined) rmSync(fuzzRoot.path, { recursive: true, force: true });
+    fuzzRoot.path = undefined;
+  }
   return {
     seed: options.seed,
     transports: reports,
@@ -160,8 +168,19 @@ class Accumulator {
   }
 }
 
+/**
+ * The fuzzed daemons are confined to a scratch directory (--fs-root), which is
+ * also where their processes run: fs/* cases (mutated paths like "/" and
+ * "../../etc" included) can touch nothing else.
+ */
+const fuzzRoot = { path: undefined as string | undefined };
+
+function fsRoot(): string {
+  return (fuzzRoot.path ??= realpathSync(mkdtempSync(join(tmpdir(), "exec-server-fuzz-root-"))));
+}
+
 function daemonArgs(options: FuzzOptions): string[] {
-  return ["--max-message-bytes", String(options.maxMessageBytes ?? 1024 * 1024), "--log-level", "error"];
+  return ["--max-message-bytes", String(options.maxMessageBytes ?? 1024 * 1024), "--log-level", "error", "--fs-root", fsRoot()];
 }
 
 function generatorFor(options: FuzzOptions, rng: Prng, marker: string): CaseGenerator {
@@ -171,7 +190,8 @@ function generatorFor(options: FuzzOptions, rng: Prng, marker: string): CaseGene
     markerName: MARKER_NAME,
     markerValue: marker,
     hugeMaxBytes: Math.floor(max / 2),
-    cwd: tmpdir(),
+    cwd: fsRoot(),
+    fsRoot: fsRoot(),
   });
 }
 
@@ -189,7 +209,7 @@ async function fuzzWebSocket(options: FuzzOptions, budget: number, rng: Prng): P
   const url = daemon.url!;
   const unwatch = acc.watch(daemon.pid, options.rssLimitBytes ?? RSS_LIMIT);
   try {
-    await warmUp(url, env);
+    await warmUp(url, env, fsRoot());
     const fdBaseline = openFds(daemon.pid);
 
     const canaryWire = await openWebSocketWire(url);
@@ -197,7 +217,7 @@ async function fuzzWebSocket(options: FuzzOptions, budget: number, rng: Prng): P
     canaryWire.onMessage((text) => monitor.feed(text));
     const canary = new ProtocolClient(canaryWire, { keepOutput: false });
     await canary.handshake("canary");
-    await canary.call("process/start", { processId: "canary", argv: CANARY_ARGV, cwd: tmpdir(), env, tty: false });
+    await canary.call("process/start", { processId: "canary", argv: CANARY_ARGV, cwd: fsRoot(), env, tty: false });
     await monitor.waitTicks(2);
 
     const roundSize = options.roundMessages ?? 5000;
@@ -218,7 +238,7 @@ async function fuzzWebSocket(options: FuzzOptions, budget: number, rng: Prng): P
       options.log?.(`websocket round ${round}: ${acc.messages}/${budget} messages, canary ${JSON.stringify(monitor.stats())}`);
     }
 
-    acc.oversize = await runOversize({ transport: "websocket", url, maxMessageBytes: options.maxMessageBytes ?? 1024 * 1024, env });
+    acc.oversize = await runOversize({ transport: "websocket", url, maxMessageBytes: options.maxMessageBytes ?? 1024 * 1024, env, cwd: fsRoot() });
     const alive = await canary.call("process/read", { processId: "canary", waitMs: 0 });
     if (alive.exited) acc.failures.push("the canary exited during the run");
     acc.worstCanary(monitor.stats());
@@ -264,7 +284,7 @@ async function fuzzStdio(options: FuzzOptions, budget: number, rng: Prng): Promi
         messages: Math.min(roundSize, budget - acc.messages),
         systematic: round < 2,
         floodSize: 1000,
-        canary: { monitor, env, cwd: tmpdir() },
+        canary: { monitor, env, cwd: fsRoot() },
       });
       acc.add(result, generator);
       acc.worstCanary(monitor.stats());

@@ -115,7 +115,7 @@ describe("http/request streamed", () => {
     expect(head.body).toBeNull();
     const deadline = Date.now() + 20_000;
     let deltas: NotificationParamsOf<"http/request/bodyDelta">[] = [];
-    while (!(deltas = raw.notifications("http/request/bodyDelta") as never).some((d) => d.done)) {
+    while (!(deltas = raw.notifications("http/request/bodyDelta") as typeof deltas).some((d) => d.done)) {
       if (Date.now() > deadline) throw new Error("no final delta");
       await Bun.sleep(20);
     }

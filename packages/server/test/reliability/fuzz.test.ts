@@ -23,7 +23,9 @@ test("bounded fuzz over stdio and websocket: every request answered once, the ca
     );
     expect(transport.discrepancies).toEqual([]);
     expect(transport.requestsOwed).toBeGreaterThan(2000);
-    expect(transport.canary.ticks).toBeGreaterThan(10);
+    // The canary ticks every 50 ms; with the fs/http methods fewer cases spawn processes, so a
+    // round of this size takes about half a second: the gap bound above is what matters.
+    expect(transport.canary.ticks).toBeGreaterThan(5);
   }
   expect(report.failures).toEqual([]);
 }, 120_000);
@@ -36,6 +38,7 @@ describe("the fuzzer", () => {
       markerValue: "v",
       hugeMaxBytes: 4096,
       cwd: "/tmp",
+      fsRoot: "/tmp/exec-server-fuzz-never-created",
     });
     expect(generator.methods.map((entry): string => entry.name).sort()).toEqual(Object.keys(Methods).sort());
     for (const entry of generator.methods) {
