@@ -4,6 +4,7 @@
 import { SIZES } from "./config.ts";
 import { stopAll } from "./lib/launch.ts";
 import { measureEcho } from "./workloads/echo-latency.ts";
+import { measureFileTransfer } from "./workloads/file-transfer.ts";
 import { measureIdle } from "./workloads/idle-scale.ts";
 import type { Measurement, MeasureRequest } from "./workloads/measurement.ts";
 import { measureProtocol } from "./workloads/protocol-overhead.ts";
@@ -27,6 +28,8 @@ function measure(request: MeasureRequest): Promise<Measurement> {
       return measureSlowConsumer(request.spec, sizes);
     case "protocol-overhead":
       return measureProtocol(request.spec, sizes);
+    case "file-transfer":
+      return measureFileTransfer(request.spec);
   }
 }
 

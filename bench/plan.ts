@@ -210,5 +210,18 @@ export function buildPlan(sizes: Sizes, fixtures: Fixtures): WorkloadPlan[] {
       goals: [],
       cases: ours(["true"], false, true),
     },
+    {
+      id: "file-transfer",
+      title: "8. File transfer",
+      detail: `${mib(sizes.pipeBytes)} random binary through the SDK on one websocket: fs.openWrite, fs.openRead with 1 and 2 blocks (1 MiB) in flight, and cat FILE as process output`,
+      metrics: [
+        { key: "write", label: "write MiB/s", unit: "MiB/s", better: "higher" },
+        { key: "read1", label: "read MiB/s", unit: "MiB/s", better: "higher" },
+        { key: "read2", label: "read 2-way MiB/s", unit: "MiB/s", better: "higher" },
+        { key: "cat", label: "cat MiB/s", unit: "MiB/s", better: "higher" },
+      ],
+      goals: [],
+      cases: [{ label: "exec-server ws SDK", role: "ours", spec: spec("exec-server-ws", pipeCommand, false), checked: true }],
+    },
   ];
 }

@@ -8,7 +8,8 @@ export type WorkloadId =
   | "spawn-rate"
   | "idle-scale"
   | "slow-consumer"
-  | "protocol-overhead";
+  | "protocol-overhead"
+  | "file-transfer";
 
 /** What the harness asks one client process to measure. */
 export interface MeasureRequest {
