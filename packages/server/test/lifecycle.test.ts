@@ -74,7 +74,7 @@ describe("stdin", () => {
   test("a repeated writeId is written once", async () => {
     await client.call("process/start", startParams("idem", ["cat"], { pipeStdin: true }));
     for (let i = 0; i < 3; i++) {
-      expect(await client.call("process/write", { processId: "idem", chunk: b64("once\n"), writeId: "w-1" })).toEqual({ accepted: true });
+      expect(await client.call("process/write", { processId: "idem", chunk: b64("once\n"), writeId: "w-1" })).toEqual({ accepted: true, status: "accepted" });
     }
     await client.call("process/write", { processId: "idem", chunk: b64("twice\n"), writeId: "w-2" });
     await client.call("process/closeStdin", { processId: "idem" });

@@ -52,7 +52,8 @@ describe.each<TransportKind>(["stdio", "websocket"])("exec-server.v0 over %s", (
     await c.waitFor(() => c.output("proc-1").toString().includes("ready"));
     expect(await c.request("process/write", { processId: "proc-1", chunk: "aGVsbG8K" }, 3)).toEqual({
       id: 3,
-      result: { accepted: true },
+      // v0's `accepted`, and beside it upstream's `status` (additive).
+      result: { accepted: true, status: "accepted" },
     });
     await c.waitFor(() => c.output("proc-1").toString().includes("echo:hello"));
     const firstOutput = c.notifications("process/output", "proc-1")[0]!;
