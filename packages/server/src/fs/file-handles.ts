@@ -15,6 +15,7 @@ export class FileHandles {
   private readonly handles = new Map<string, OpenFile>();
   /** Ids being opened, so two racing opens of one id cannot both win. */
   private readonly opening = new Set<string>();
+  private closed = false;
 
   constructor(private readonly roots: FsRoots) {}
 
@@ -36,6 +37,8 @@ export class FileHandles {
         await this.roots.checkFd(file.fd, shown);
         const info = await osCall(shown, () => file.stat());
         if (info.isDirectory()) throw osError("EISDIR", shown, "open");
+        // The connection closed while this open was on its way: nobody could close it later.
+        if (this.closed) throw RpcError.invalidRequest("connection is closed");
         this.handles.set(handleId, { file, writable: mode === "replace", shown });
         return { size: info.size };
       } catch (error) {
@@ -91,6 +94,7 @@ export class FileHandles {
 
   /** The connection is gone. */
   async closeAll(): Promise<void> {
+    this.closed = true;
     const all = [...this.handles.values()];
     this.handles.clear();
     await Promise.all(all.map((handle) => handle.file.close().catch(() => {})));

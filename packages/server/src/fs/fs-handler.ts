@@ -17,6 +17,8 @@ type FsImpl<M extends FsMethodName> = (params: ParamsOf<M>) => Promise<ResultOf<
 /** A checked path: where to operate, and how to name it back to the client. */
 interface Target extends WirePath {
   readonly shown: string;
+  /** Its real location as the confinement check saw it (the path itself when unconfined). */
+  readonly real: string;
 }
 
 /**
@@ -60,7 +62,7 @@ export class FsHandler {
     "fs/readDirectory": (p) => this.readDirectory(p),
     "fs/remove": async (p) => {
       const t = await this.target(p.path, false);
-      if (this.roots.roots.includes(t.path)) throw RpcError.invalidRequest(`${t.shown} is an --fs-root itself and cannot be removed`);
+      if (this.roots.roots.includes(t.real)) throw RpcError.invalidRequest(`${t.shown} is an --fs-root itself and cannot be removed`);
       await osCall(t.shown, () => rm(t.path, { recursive: p.recursive ?? false, force: p.force ?? false }));
       return {};
     },
@@ -138,8 +140,8 @@ export class FsHandler {
 
   private async target(raw: string, followFinal: boolean, what = "path"): Promise<Target> {
     const wire = parseWirePath(raw, what);
-    await this.roots.check(wire.path, followFinal, raw);
-    return { ...wire, shown: raw };
+    const real = await this.roots.check(wire.path, followFinal, raw);
+    return { ...wire, shown: raw, real };
   }
 
   private async followed(t: Target): Promise<string> {

@@ -132,6 +132,7 @@ class Watch {
 /** One connection's watches: at most FsLimits.maxWatches, all closed with the connection. */
 export class FsWatches {
   private readonly watches = new Map<string, Watch>();
+  private closed = false;
 
   constructor(
     private readonly roots: FsRoots,
@@ -139,6 +140,8 @@ export class FsWatches {
   ) {}
 
   add(watchId: string, path: string, isFile: boolean, uri: boolean, recursive: boolean, shown: string): void {
+    // A watch set after its connection closed would never be removed.
+    if (this.closed) throw RpcError.invalidRequest("connection is closed");
     if (this.watches.has(watchId)) throw RpcError.invalidRequest(`watch ${watchId} already exists`);
     if (this.watches.size >= FsLimits.maxWatches) {
       throw new RpcError(ErrorCode.LimitExceeded, `too many watches: this connection has ${FsLimits.maxWatches} (fs/unwatch some)`);
@@ -161,6 +164,7 @@ export class FsWatches {
   }
 
   clear(): void {
+    this.closed = true;
     for (const id of [...this.watches.keys()]) this.remove(id);
   }
 }

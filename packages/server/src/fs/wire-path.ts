@@ -19,12 +19,18 @@ export function parseWirePath(raw: string, what = "path"): WirePath {
     } catch (error) {
       throw RpcError.invalidParams(`${what} ${JSON.stringify(raw)} is not a local file: URI (${(error as Error).message})`);
     }
-    return { path: normalize(path), uri: true };
+    return { path: clean(path), uri: true };
   }
   if (!isAbsolute(raw)) {
     throw RpcError.invalidParams(`${what} must be an absolute path or a file: URI; got ${JSON.stringify(raw.slice(0, 200))}`);
   }
-  return { path: normalize(raw), uri: false };
+  return { path: clean(raw), uri: false };
+}
+
+/** Normalized, without a trailing slash: "/root/" and "/root" must be the same path to every check. */
+function clean(path: string): string {
+  const normal = normalize(path);
+  return normal.length > 1 && normal.endsWith("/") ? normal.replace(/\/+$/, "") || "/" : normal;
 }
 
 /** A server-side path in the form the client used. */

@@ -42,6 +42,7 @@ export class HttpRequests {
     if (p.streamResponse && p.requestId === undefined) throw RpcError.invalidParams("streamResponse needs a requestId to name the deltas");
     if (p.requestId !== undefined && this.streamIds.has(p.requestId)) throw RpcError.invalidRequest(`request ${p.requestId} is still streaming`);
     if (p.body && p.body.length % 4 !== 0) throw RpcError.invalidParams("body is not base64 (length must be a multiple of 4)");
+    if (this.closed) throw RpcError.invalidRequest("connection is closed");
     if (this.inFlight.size >= HttpLimits.maxInFlight) {
       throw new RpcError(ErrorCode.LimitExceeded, `too many http requests in flight on this connection (limit ${HttpLimits.maxInFlight})`);
     }

@@ -136,7 +136,9 @@ describe("directories", () => {
     expect(existsSync(at("rm", "d", "e", "f"))).toBe(false);
     await client.fs.remove(at("rm"), { recursive: true });
     expect(existsSync(at("rm"))).toBe(false);
-    await expectRpcError(client.fs.remove(scratch.path, { recursive: true }), ErrorCode.InvalidRequest);
+    for (const root of [scratch.path, `${scratch.path}/`, `${scratch.path}//`, `${scratch.path}/tree/..`, pathToFileURL(`${scratch.path}/`).href]) {
+      await expectRpcError(client.fs.remove(root, { recursive: true }), ErrorCode.InvalidRequest);
+    }
     expect(existsSync(scratch.path)).toBe(true);
   });
 
