@@ -242,6 +242,8 @@ describe("upstream process shapes", () => {
     });
     const unknown = await expectRpcError(client.request("process/write", { processId: "nope", chunk: "" }), ErrorCode.InvalidRequest);
     expect(unknown.data).toEqual({ status: "unknownProcess" });
+    // Both lines out first: the interrupt must not race the shell's pwd.
+    expect((await cat.wait({ timeoutMs: 10_000, afterSeq: 0, until: { pattern: "\nx\n" } })).matched).toBe(true);
     await cat.signal("interrupt");
     expect((await cat.exited).signal).toBe("SIGINT");
     expect((await cat.communicate()).stdout).toBe(`${at("tree")}\nx\n`);
@@ -264,3 +266,24 @@ async function machineClient(): Promise<ExecServerClient> {
   const { ExecServerClient } = await import("@x/exec-client");
   return ExecServerClient.connectWebSocket({ url: daemon.url!, clientName: "second" });
 }
+
+describe("other transports", () => {
+  test("stdio and in-process clients reach the same methods", async () => {
+    const { spawnLocalExecServer } = await import("@x/exec-client");
+    const { connectInProcess } = await import("../../src/in-process.ts");
+    const { SERVER_BIN } = await import("../support/daemon.ts");
+    await using stdio = await spawnLocalExecServer({ args: [SERVER_BIN, "--fs-root", scratch.path], stderr: "ignore" });
+    await stdio.client.fs.writeFile(uri("via-stdio"), "stdio");
+    expect(await stdio.client.fs.readTextFile(at("via-stdio"))).toBe("stdio");
+    await expectRpcError(stdio.client.fs.readFile("/etc/hostname"), ErrorCode.OutsideFsRoot);
+    const watch = await stdio.client.fs.watch(scratch.path);
+    await stdio.client.fs.writeFile(at("via-stdio-2"), "x");
+    for await (const change of watch) {
+      expect(change).toEqual({ kind: "created", path: at("via-stdio-2") });
+      break;
+    }
+    await using local = await connectInProcess({ config: { fsRoots: [scratch.path] } });
+    expect(await local.fs.readTextFile(at("via-stdio"))).toBe("stdio");
+    expect((await local.environment()).fsRoots).toEqual([scratch.path]);
+  });
+});
