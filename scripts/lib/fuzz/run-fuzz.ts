@@ -290,7 +290,7 @@ async function fuzzStdio(options: FuzzOptions, budget: number, rng: Prng): Promi
       acc.worstCanary(monitor.stats());
       wire.close();
       const code = (await within(daemon.exited(), 15_000)) ?? "timeout";
-      if (code !== 0) acc.failures.push(`stdio daemon ended with ${code} after end of stdin`);
+      if (code !== 0) acc.failures.push(`stdio daemon ended with ${code} after end of stdin: ${daemon.stderr().slice(-2000)}`);
       acc.leaks.push(...(await waitMarkedGone(`${MARKER_NAME}=${marker}`)).map((proc) => `marked survivor: ${describeProc(proc)}`));
     } catch (error) {
       acc.failures.push(`stdio round ${round} failed: ${(error as Error).stack ?? error}`);

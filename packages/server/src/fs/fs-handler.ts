@@ -207,22 +207,25 @@ export class FsHandler {
 
   private async readDirectory(p: ParamsOf<"fs/readDirectory">): Promise<ResultOf<"fs/readDirectory">> {
     const t = await this.target(p.path, true);
-    const dir = await osCall(t.shown, () => opendir(t.path));
-    const entries: ResultOf<"fs/readDirectory">["entries"] = [];
-    let truncated = false;
-    for await (const dirent of dir) {
-      if (entries.length >= FsLimits.maxDirectoryEntries) {
-        truncated = true;
-        break;
+    // Reading the directory can fail too (it may vanish between opendir and the first read).
+    return osCall(t.shown, async () => {
+      const dir = await opendir(t.path);
+      const entries: ResultOf<"fs/readDirectory">["entries"] = [];
+      let truncated = false;
+      for await (const dirent of dir) {
+        if (entries.length >= FsLimits.maxDirectoryEntries) {
+          truncated = true;
+          break;
+        }
+        entries.push({
+          fileName: dirent.name,
+          isDirectory: dirent.isDirectory(),
+          isFile: dirent.isFile(),
+          isSymlink: dirent.isSymbolicLink(),
+        });
       }
-      entries.push({
-        fileName: dirent.name,
-        isDirectory: dirent.isDirectory(),
-        isFile: dirent.isFile(),
-        isSymlink: dirent.isSymbolicLink(),
-      });
-    }
-    return truncated ? { entries, truncated } : { entries };
+      return truncated ? { entries, truncated } : { entries };
+    });
   }
 }
 

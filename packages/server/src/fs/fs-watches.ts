@@ -42,7 +42,8 @@ class Watch {
   ) {
     this.watcher = watch(root, { recursive }, (type, name) => {
       if (this.closed) return;
-      const path = name === null || rootIsFile ? root : join(root, name.toString());
+      // No name (the watched directory itself changed or went away): the event is about the root.
+      const path = name == null || rootIsFile ? root : join(root, String(name));
       if (this.raw.length + this.queue.length >= FsLimits.watchQueueChanges) {
         this.overflow();
         return;

@@ -14,25 +14,23 @@ export async function walk(root: string, maxDepth: number, maxEntries: number): 
   for (let depth = 0; level.length > 0; depth++) {
     const next: string[] = [];
     for (const relDir of level) {
-      let dir;
       try {
-        dir = await opendir(join(root, relDir));
+        for await (const dirent of await opendir(join(root, relDir))) {
+          if (entries.length >= maxEntries) {
+            truncated = true;
+            break;
+          }
+          const path = relDir === "" ? dirent.name : `${relDir}/${dirent.name}`;
+          const isDirectory = dirent.isDirectory();
+          entries.push({ path, depth, isDirectory, isFile: dirent.isFile(), isSymlink: dirent.isSymbolicLink() });
+          if (isDirectory) {
+            if (depth < maxDepth) next.push(path);
+            else truncated = true;
+          }
+        }
       } catch (error) {
+        // The walked directory itself must be readable; one below it that is not (or vanished) is skipped.
         if (depth === 0) throw error;
-        continue;
-      }
-      for await (const dirent of dir) {
-        if (entries.length >= maxEntries) {
-          truncated = true;
-          break;
-        }
-        const path = relDir === "" ? dirent.name : `${relDir}/${dirent.name}`;
-        const isDirectory = dirent.isDirectory();
-        entries.push({ path, depth, isDirectory, isFile: dirent.isFile(), isSymlink: dirent.isSymbolicLink() });
-        if (isDirectory) {
-          if (depth < maxDepth) next.push(path);
-          else truncated = true;
-        }
       }
       // Breaking out of `for await` closed the directory.
       if (truncated && entries.length >= maxEntries) return { entries, truncated };

@@ -126,6 +126,16 @@ describe("fs/watch", () => {
     await (await client.fs.watch(scratch.path)).close();
   });
 
+  test("the watched directory itself removed: reported, and the daemon lives on (found by the fuzz)", async () => {
+    mkdirSync(at("doomed"));
+    const watch = await client.fs.watch(at("doomed"), { recursive: true });
+    const seen = collect(watch);
+    rmSync(at("doomed"), { recursive: true });
+    await seen.until(has("removed", at("doomed")));
+    await watch.close();
+    expect((await client.environment()).os).toBe(process.platform);
+  });
+
   test("a connection's watches end with it", async () => {
     const { ExecServerClient } = await import("@x/exec-client");
     const other = await ExecServerClient.connectWebSocket({ url: daemon.url! });
