@@ -33,25 +33,32 @@ class Watch {
     readonly watchId: string,
     private readonly root: string,
     /** The watched path is a file: events name the file itself. */
-    rootIsFile: boolean,
+    private readonly rootIsFile: boolean,
     private readonly uri: boolean,
     recursive: boolean,
     private readonly roots: FsRoots,
     private readonly sink: LiveSink,
     onError: (watch: Watch) => void,
   ) {
-    this.watcher = watch(root, { recursive }, (type, name) => {
+    this.watcher = watch(root, { recursive }, (type, name) => this.onEvent(type, name));
+    this.watcher.on("error", () => onError(this));
+  }
+
+  /** Runs inside the runtime's watcher: an exception here would end the daemon, so none escapes. */
+  private onEvent(type: string, name: string | Buffer | null | undefined): void {
+    try {
       if (this.closed) return;
       // No name (the watched directory itself changed or went away): the event is about the root.
-      const path = name == null || rootIsFile ? root : join(root, String(name));
+      const path = name == null || this.rootIsFile ? this.root : join(this.root, String(name));
       if (this.raw.length + this.queue.length >= FsLimits.watchQueueChanges) {
         this.overflow();
         return;
       }
-      this.raw.push({ type: type as RawEvent["type"], path });
+      this.raw.push({ type: type === "change" ? "change" : "rename", path });
       this.timer ??= setTimeout(() => void this.flush(), FsLimits.watchCoalesceMs);
-    });
-    this.watcher.on("error", () => onError(this));
+    } catch {
+      this.overflow(); // the event could not be read: say that something was lost
+    }
   }
 
   close(): void {
@@ -68,6 +75,14 @@ class Watch {
   }
 
   private async flush(): Promise<void> {
+    try {
+      await this.flushOnce();
+    } catch {
+      this.overflow(); // never an unhandled rejection in the daemon
+    }
+  }
+
+  private async flushOnce(): Promise<void> {
     if (this.flushing) return;
     this.flushing = true;
     try {
