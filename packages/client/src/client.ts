@@ -114,11 +114,12 @@ export class ExecServerClient implements AsyncDisposable {
   };
   private readonly maxOutputBytes: number;
   private readonly watches = new WatchRouter();
-  private readonly bodies = new BodyStreams();
+  private readonly bodies = new BodyStreams((key, full) => this.onBacklog(key, full));
   private nextRequestNumber = 1;
   /** The server's file system: read, write, list, watch, stream (see FsClient). */
   readonly fs: FsClient = new FsClient(this, this.watches);
-  private readonly backlogged = new Set<ProcessState>();
+  /** Processes, and fetch bodies, with more unread data than their buffer. */
+  private readonly backlogged = new Set<object>();
   private nextProcessNumber = 1;
   private closing: Promise<void> | undefined;
 
@@ -318,8 +319,8 @@ export class ExecServerClient implements AsyncDisposable {
     }
   }
 
-  /** While any process has more unread output than its buffer, the connection is paused. */
-  private readonly onBacklog = (state: ProcessState, backlogged: boolean): void => {
+  /** While any process (or fetch body) has more unread data than its buffer, the connection is paused. */
+  private readonly onBacklog = (state: object, backlogged: boolean): void => {
     const before = this.backlogged.size;
     if (backlogged) this.backlogged.add(state);
     else this.backlogged.delete(state);

@@ -42,6 +42,20 @@ beforeAll(async () => {
               },
             }),
           );
+        case "/endless": {
+          // 128 MiB made on demand, counting what the daemon has pulled so far.
+          streamed.pulled = 0;
+          const piece = new Uint8Array(256 * 1024).fill(120);
+          return new Response(
+            new ReadableStream({
+              pull(controller) {
+                if (streamed.pulled >= STREAM_BYTES) return controller.close();
+                streamed.pulled += piece.length;
+                controller.enqueue(piece);
+              },
+            }),
+          );
+        }
         case "/empty":
           return new Response(null, { status: 204 });
         default:
@@ -55,6 +69,8 @@ beforeAll(async () => {
   client = await started.connect();
 });
 let dripCount = 0;
+const STREAM_BYTES = 128 * 1024 * 1024;
+const streamed = { pulled: 0 };
 
 afterAll(async () => {
   await client.close();
@@ -142,5 +158,16 @@ describe("http/request streamed", () => {
     expect((await client.fetch(`${base}/empty`)).status).toBe(204);
     expect((await client.fetch(`${base}/missing`)).status).toBe(404);
     await expect(client.fetch(`${base}/slow`, { timeoutMs: 100 })).rejects.toMatchObject({ code: ErrorCode.HttpFailed });
+  });
+
+  test("a body nobody reads is paced end to end, not buffered whole anywhere", async () => {
+    const response = await client.fetch(`${base}/endless`);
+    await Bun.sleep(1500);
+    const pulledWhileIdle = streamed.pulled;
+    console.log(`pulled from the origin while the reader was idle: ${(pulledWhileIdle / 1048576).toFixed(1)} MiB of 128`);
+    expect(pulledWhileIdle).toBeLessThan(STREAM_BYTES / 2);
+    let total = 0;
+    for await (const part of response.body!) total += part.length;
+    expect(total).toBe(STREAM_BYTES);
   });
 });
