@@ -46,6 +46,12 @@ export class HttpRequests {
     if (this.inFlight.size >= HttpLimits.maxInFlight) {
       throw new RpcError(ErrorCode.LimitExceeded, `too many http requests in flight on this connection (limit ${HttpLimits.maxInFlight})`);
     }
+    const headers = new Headers();
+    try {
+      for (const { name, value } of p.headers ?? []) headers.append(name, value);
+    } catch (error) {
+      throw RpcError.invalidParams(`invalid header: ${(error as Error).message}`);
+    }
     const maxBody = Math.min(p.maxBodyBytes ?? HttpLimits.maxBufferedBodyBytes, HttpLimits.maxBufferedBodyBytes);
     const timeoutMs = p.timeoutMs ?? HttpLimits.defaultTimeoutMs;
     const controller = new AbortController();
@@ -58,8 +64,6 @@ export class HttpRequests {
     };
     let response: Response;
     try {
-      const headers = new Headers();
-      for (const { name, value } of p.headers ?? []) headers.append(name, value);
       response = await fetch(url, {
         method: p.method.toUpperCase(),
         headers,

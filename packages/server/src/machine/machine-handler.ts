@@ -31,6 +31,6 @@ export class MachineHandler {
 
   close(): void {
     this.http.close();
-    void this.fs.close();
+    this.fs.close().catch(() => {}); // best effort: the connection is gone either way
   }
 }

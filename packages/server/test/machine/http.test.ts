@@ -118,6 +118,22 @@ describe("http/request buffered", () => {
     await expectRpcError(client.request("http/request", { method: "GET", url: "file:///etc/passwd" }), ErrorCode.InvalidParams);
     await expectRpcError(client.request("http/request", { method: "GET", url: `${base}/echo`, streamResponse: true }), ErrorCode.InvalidParams);
     await expectRpcError(client.request("http/request", { method: "G T", url: `${base}/echo` }), ErrorCode.InvalidParams);
+    await expectRpcError(
+      client.request("http/request", { method: "GET", url: `${base}/echo`, headers: [{ name: "bad name", value: "x" }] }),
+      ErrorCode.InvalidParams,
+    );
+  });
+});
+
+describe("http/request bounds", () => {
+  test("at most 16 requests in flight per connection", async () => {
+    const slow = Array.from({ length: 16 }, () =>
+      client.request("http/request", { method: "GET", url: `${base}/slow`, timeoutMs: 1000 }).catch((error) => error),
+    );
+    await Bun.sleep(100);
+    await expectRpcError(client.request("http/request", { method: "GET", url: `${base}/echo` }), ErrorCode.LimitExceeded);
+    for (const outcome of await Promise.all(slow)) expect(outcome).toMatchObject({ code: ErrorCode.HttpFailed, data: { reason: "timeout" } });
+    expect((await client.request("http/request", { method: "GET", url: `${base}/echo` })).status).toBe(200);
   });
 });
 
