@@ -2,7 +2,7 @@ import { open, type FileHandle } from "node:fs/promises";
 import { encodeBase64, ErrorCode, FS_MAX_BLOCK_BYTES, RpcError, decodeBase64 } from "@x/exec-protocol";
 import type { FsRoots } from "./fs-roots.ts";
 import { FsLimits } from "./fs-limits.ts";
-import { osCall, osError } from "./os-error.ts";
+import { osCall, osError, WRITE_NO_TRUNC } from "./os-error.ts";
 
 interface OpenFile {
   readonly file: FileHandle;
@@ -32,9 +32,10 @@ export class FileHandles {
     this.opening.add(handleId);
     try {
       await this.roots.check(path, true, shown);
-      const file = await osCall(shown, () => open(path, mode === "replace" ? "w" : "r"));
+      const file = await osCall(shown, () => open(path, mode === "replace" ? WRITE_NO_TRUNC : "r"));
       try {
         await this.roots.checkFd(file.fd, shown);
+        if (mode === "replace") await osCall(shown, () => file.truncate(0));
         const info = await osCall(shown, () => file.stat());
         if (info.isDirectory()) throw osError("EISDIR", shown, "open");
         // The connection closed while this open was on its way: nobody could close it later.

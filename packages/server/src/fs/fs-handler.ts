@@ -7,7 +7,7 @@ import { FileHandles } from "./file-handles.ts";
 import { FsLimits } from "./fs-limits.ts";
 import type { FsRoots } from "./fs-roots.ts";
 import { FsWatches } from "./fs-watches.ts";
-import { osCall, osError } from "./os-error.ts";
+import { osCall, osError, WRITE_EXCLUSIVE, WRITE_NO_TRUNC } from "./os-error.ts";
 import { walk } from "./walk.ts";
 import { parseWirePath, toWirePath, type WirePath } from "./wire-path.ts";
 
@@ -183,7 +183,7 @@ export class FsHandler {
       }
       const temp = join(dirname(t.path), `.${basename(t.path)}.${randomBytes(6).toString("hex")}.tmp`);
       try {
-        await this.writeAll(temp, "wx", mode, bytes, t.shown);
+        await this.writeAll(temp, WRITE_EXCLUSIVE, mode, bytes, t.shown);
         await osCall(t.shown, () => rename(temp, t.path));
       } catch (error) {
         await unlink(temp).catch(() => {});
@@ -191,14 +191,15 @@ export class FsHandler {
       }
       return {};
     }
-    await this.writeAll(t.path, p.createOnly ? "wx" : "w", mode, bytes, t.shown);
+    await this.writeAll(t.path, p.createOnly ? WRITE_EXCLUSIVE : WRITE_NO_TRUNC, mode, bytes, t.shown);
     return {};
   }
 
-  private async writeAll(path: string, flags: string, mode: number, bytes: Uint8Array, shown: string): Promise<void> {
+  private async writeAll(path: string, flags: number, mode: number, bytes: Uint8Array, shown: string): Promise<void> {
     const file = await osCall(shown, () => open(path, flags, mode));
     try {
       await this.roots.checkFd(file.fd, shown);
+      await osCall(shown, () => file.truncate(0));
       await osCall(shown, () => file.writeFile(bytes));
     } finally {
       await file.close().catch(() => {});

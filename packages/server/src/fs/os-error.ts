@@ -1,3 +1,4 @@
+import { constants } from "node:fs";
 import { ErrorCode, RpcError } from "@x/exec-protocol";
 
 /** What `data` carries for an operating system error. */
@@ -66,3 +67,12 @@ export function osError(code: keyof typeof ERRNO, path: string, syscall: string,
     { code, errno: ERRNO[code], path, syscall } satisfies OsErrorData,
   );
 }
+
+/**
+ * open(2) flags for writing without truncating: the descriptor is checked
+ * against --fs-root first (a swapped directory could point it anywhere), and
+ * only then truncated, so a lost race can at worst create an empty file, never
+ * empty an existing one.
+ */
+export const WRITE_NO_TRUNC = constants.O_WRONLY | constants.O_CREAT;
+export const WRITE_EXCLUSIVE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;

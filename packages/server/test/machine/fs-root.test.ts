@@ -133,4 +133,40 @@ describe("--fs-root", () => {
     expect(seen.has("outside data")).toBe(false);
     expect(seen.has("inside copy")).toBe(true);
   });
+
+  test("writes racing the same swap never touch the outside file", async () => {
+    mkdirSync(inRoot("wrace"));
+    writeFileSync(inRoot("wrace", "secret"), "inside copy");
+    let swapping = true;
+    const flipper = (async () => {
+      while (swapping) {
+        renameSync(inRoot("wrace"), inRoot("wrace-dir"));
+        symlinkSync(outside, inRoot("wrace"));
+        await Promise.resolve();
+        rmSync(inRoot("wrace"));
+        renameSync(inRoot("wrace-dir"), inRoot("wrace"));
+        await Bun.sleep(0);
+      }
+    })();
+    let written = 0;
+    for (let i = 0; i < 300; i++) {
+      const attempt =
+        i % 2 === 0
+          ? client.fs.writeFile(inRoot("wrace", "secret"), "overwritten")
+          : client
+              .request("fs/open", { handleId: `wr${i}`, path: inRoot("wrace", "secret"), mode: "replace" })
+              .then(() => client.request("fs/close", { handleId: `wr${i}` }));
+      try {
+        await attempt;
+        written++;
+      } catch (error) {
+        const code = (error as { code: number }).code;
+        if (code !== ErrorCode.OutsideFsRoot && code !== ErrorCode.OsError) throw error;
+      }
+    }
+    swapping = false;
+    await flipper;
+    expect(written).toBeGreaterThan(0);
+    expect(readFileSync(join(outside, "secret"), "utf8")).toBe("outside data");
+  });
 });
