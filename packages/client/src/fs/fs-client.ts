@@ -60,7 +60,7 @@ export class FsClient {
     return this.rpc.request("fs/getMetadata", { path });
   }
 
-  /** Whether the path exists (a dangling symlink does not). */
+  /** Whether the path exists (a dangling symlink does: the link is there). */
   async exists(path: string): Promise<boolean> {
     try {
       await this.stat(path);

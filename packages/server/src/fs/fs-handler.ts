@@ -43,7 +43,8 @@ export class FsHandler {
       const t = await this.target(p.path, false);
       const link = await osCall(t.shown, () => lstat(t.path));
       // Upstream describes the target of a link and flags the link itself.
-      const info = link.isSymbolicLink() ? await this.followed(t).then((real) => osCall(t.shown, () => stat(real))) : link;
+      // A dangling link is still there: it is described as itself.
+      const info = link.isSymbolicLink() ? await this.followed(t).then((real) => stat(real).catch(() => link)) : link;
       return {
         isDirectory: info.isDirectory(),
         isFile: info.isFile(),

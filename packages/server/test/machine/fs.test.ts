@@ -122,6 +122,8 @@ describe("directories", () => {
     expect(Math.abs(file.modifiedAtMs - statSync(at("tree", "a", "f")).mtimeMs)).toBeLessThan(1);
     expect(await client.fs.stat(at("tree", "a", "l"))).toMatchObject({ isFile: true, isSymlink: true, size: 5 });
     expect(await client.fs.stat(at("tree", "a"))).toMatchObject({ isDirectory: true, isFile: false });
+    symlinkSync("nowhere", at("tree", "a", "dangling"));
+    expect(await client.fs.stat(at("tree", "a", "dangling"))).toMatchObject({ isSymlink: true, isFile: false, isDirectory: false });
     await expectRpcError(client.fs.stat(at("tree", "zzz")), ErrorCode.OsError, "ENOENT");
     expect(await client.fs.exists(at("tree", "zzz"))).toBe(false);
   });
