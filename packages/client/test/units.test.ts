@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { ErrorCode } from "@x/exec-protocol";
-import { LineDecoder } from "../src/connection/line-decoder.ts";
 import { ClientErrorCode, ConnectionClosedError, ExecServerError, ExecTimeoutError, SpawnFailedError } from "../src/index.ts";
 import { createError, fromRpcError } from "../src/errors.ts";
+import { importServer, serverBinPath } from "../src/local-server.ts";
 import { HeadTailBuffer } from "../src/process/head-tail.ts";
 import { OutputLog } from "../src/process/output-log.ts";
 
@@ -79,17 +79,6 @@ describe("OutputLog", () => {
   });
 });
 
-describe("LineDecoder", () => {
-  test("joins lines and characters split across reads, drops CR and blank lines", () => {
-    const decoder = new LineDecoder();
-    const encoded = bytes('{"a":"é"}\r\n\n{"b":1}\n{"c"');
-    const lines: string[] = [];
-    for (let i = 0; i < encoded.byteLength; i++) lines.push(...decoder.push(encoded.subarray(i, i + 1)));
-    lines.push(...decoder.push(bytes(":2}\n")));
-    expect(lines).toEqual(['{"a":"é"}', '{"b":1}', '{"c":2}']);
-  });
-});
-
 describe("errors", () => {
   test("one root; the subclass follows the code", () => {
     expect(createError(ClientErrorCode.Timeout, "t")).toBeInstanceOf(ExecTimeoutError);
@@ -107,5 +96,19 @@ describe("errors", () => {
     const spawn = fromRpcError("process/start", { code: ErrorCode.InternalError, message: "failed to spawn" });
     expect(spawn).toBeInstanceOf(SpawnFailedError);
     expect(spawn).toMatchObject({ code: ClientErrorCode.SpawnFailed, rpcCode: ErrorCode.InternalError, name: "SpawnFailedError" });
+  });
+});
+
+describe("optional server package", () => {
+  test("when it is missing, the error names the command that installs it", async () => {
+    const imported = await importServer("exec-server-not-installed").catch((error: unknown) => error);
+    expect(imported).toBeInstanceOf(SpawnFailedError);
+    expect((imported as Error).message).toContain("bun add exec-server-not-installed");
+    expect(() => serverBinPath("exec-server-not-installed")).toThrow("bun add exec-server-not-installed");
+  });
+
+  test("when it is installed, both ways of starting it resolve", async () => {
+    expect(typeof (await importServer()).createInProcessTransport).toBe("function");
+    expect(serverBinPath()).toEndWith("bin/exec-server.ts");
   });
 });

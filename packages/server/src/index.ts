@@ -8,4 +8,4 @@ export { serveStdio } from "./transport/stdio.ts";
 export { listenWebSocket, type WebSocketListener, type WebSocketListenOptions } from "./transport/websocket.ts";
 export { createLogger, silentLogger, type Logger, type LogLevel } from "./log.ts";
 export { VERSION } from "./version.ts";
-export { connectInProcess, type InProcessOptions } from "./in-process.ts";
+export { createInProcessTransport, type InProcessOptions } from "./transport/in-process.ts";

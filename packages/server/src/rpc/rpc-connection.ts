@@ -2,13 +2,14 @@ import { encodeOutputFrame, ErrorCode, RpcError, type RequestId } from "@x/exec-
 import type { Logger } from "../log.ts";
 import type { LiveNotification, LiveSink } from "../process/live-sink.ts";
 import type { OutboundChannel } from "./outbound-channel.ts";
-import { serializeNotification } from "./wire-notification.ts";
+import { serializeNotification, toWireNotification } from "./wire-notification.ts";
 
 /** What the connection routes to: the exec handler, or anything shaped like it. */
 export interface RequestHandler {
   handleRequest(method: string, params: unknown): Promise<unknown>;
   handleNotification(method: string, params: unknown): void;
-  close(): void;
+  /** Resolves once the processes the close ended have exited. */
+  close(): Promise<void>;
 }
 
 export interface RpcConnectionOptions {
@@ -59,7 +60,8 @@ export class RpcConnection implements LiveSink {
       this.checkQueue();
       return;
     }
-    this.writeText(serializeNotification(notification));
+    if (this.channel.sendMessage) this.channel.sendMessage(toWireNotification(notification));
+    else this.writeText(serializeNotification(notification));
   }
 
   /** Switches process/output to binary frames; false where the transport has none (stdio). */
@@ -74,13 +76,17 @@ export class RpcConnection implements LiveSink {
     for (const waiter of this.drainWaiters.splice(0)) waiter();
   }
 
-  /** The transport calls this once, when the peer is gone. Kills the connection's processes. */
-  closedByPeer(reason?: string): void {
-    if (this.closed) return;
+  /**
+   * The transport calls this once, when the peer is gone. Kills the connection's
+   * processes (unless its session may be resumed); resolves once they have exited.
+   */
+  closedByPeer(reason?: string): Promise<void> {
+    if (this.closed) return Promise.resolve();
     this.closed = true;
     this.options.log.debug(`${this.options.label} closed${reason ? `: ${reason}` : ""}`);
-    this.handler?.close();
+    const ended = this.handler?.close() ?? Promise.resolve();
     for (const waiter of this.drainWaiters.splice(0)) waiter();
+    return ended;
   }
 
   /** Closes from our side, with a logged reason. */
@@ -88,7 +94,7 @@ export class RpcConnection implements LiveSink {
     if (this.closed) return;
     this.options.log.warn(`closing ${this.options.label}: ${reason}`);
     this.channel.close(reason);
-    this.closedByPeer(reason);
+    void this.closedByPeer(reason);
   }
 
   /** One inbound message, as text. */
@@ -101,6 +107,12 @@ export class RpcConnection implements LiveSink {
       this.replyError(null, new RpcError(ErrorCode.ParseError, `parse error: ${(error as Error).message}`));
       return;
     }
+    this.receiveMessage(message);
+  }
+
+  /** One inbound message, already parsed (in-process transports skip the JSON). */
+  receiveMessage(message: unknown): void {
+    if (this.closed) return;
     if (typeof message !== "object" || message === null || Array.isArray(message)) {
       const what = Array.isArray(message) ? "batch requests are not supported" : "a message must be a JSON object";
       this.replyError(null, RpcError.invalidRequest(`invalid request: ${what}`));
@@ -150,7 +162,8 @@ export class RpcConnection implements LiveSink {
 
   private write(message: object): void {
     if (this.closed) return;
-    this.writeText(JSON.stringify(message));
+    if (this.channel.sendMessage) this.channel.sendMessage(message);
+    else this.writeText(JSON.stringify(message));
   }
 
   private writeText(text: string): void {

@@ -132,9 +132,10 @@ export class ExecHandler {
 
   /**
    * The connection is gone: its attachments end; its session is kept for the
-   * detached-session TTL if it asked to be resumable, else its processes die. Idempotent.
+   * detached-session TTL if it asked to be resumable, else its processes die
+   * (the promise resolves once they have exited). Idempotent.
    */
-  close(): void {
+  async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.attachments.clear();
@@ -144,7 +145,7 @@ export class ExecHandler {
       session.detach(this.config.detachedSessionTtlMs);
       this.log.debug(`session ${session.id} detached for ${this.config.detachedSessionTtlMs} ms`);
     } else {
-      session.end();
+      await session.end();
     }
   }
 

@@ -1,6 +1,8 @@
 /**
  * Splits a byte stream into newline-delimited messages (NDJSON), with a bound on
  * the size of one message. A trailing `\r` is dropped; blank lines are skipped.
+ * Parts of an unfinished line are kept as bytes, so a UTF-8 character split
+ * across reads decodes whole. Both the daemon's stdio and the client's use it.
  */
 export class LineFramer {
   private pending: Uint8Array[] = [];
@@ -50,7 +52,7 @@ export class LineFramer {
 
 export class MessageTooLargeError extends Error {
   override readonly name = "MessageTooLargeError";
-  constructor(limit: number) {
-    super(`message larger than the ${limit}-byte limit (--max-message-bytes)`);
+  constructor(readonly limit: number) {
+    super(`message larger than the ${limit}-byte limit`);
   }
 }

@@ -12,6 +12,9 @@ export interface TransportReceiver {
 }
 
 /**
+ * The contract between a client and the thing that carries its messages; it
+ * lives here because both sides use it: the client's stdio and websocket
+ * transports implement it, and so does the daemon's in-process transport.
  * Moves message objects between the client and one server. Framing and encoding
  * (NDJSON, websocket frames, or none at all in-process) are the transport's business.
  */
