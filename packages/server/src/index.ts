@@ -3,7 +3,7 @@ export { DEFAULT_CONFIG, type ServerConfig } from "./config.ts";
 export { ExecHandler } from "./session/exec-handler.ts";
 export { RpcConnection, type RequestHandler } from "./rpc/rpc-connection.ts";
 export type { OutboundChannel } from "./rpc/outbound-channel.ts";
-export type { LiveSink } from "./process/live-sink.ts";
+export type { LiveSink } from "./process/output/live-sink.ts";
 export { serveStdio } from "./transport/stdio.ts";
 export { listenWebSocket, type WebSocketListener, type WebSocketListenOptions } from "./transport/websocket.ts";
 export { createLogger, silentLogger, type Logger, type LogLevel } from "./log.ts";

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { TerminalScreen, type ScreenSnapshot } from "../src/process/terminal-screen.ts";
+import { TerminalScreen, type ScreenSnapshot } from "../src/process/screen/terminal-screen.ts";
 
 const COLS = 80;
 const ROWS = 24;

@@ -8,13 +8,13 @@ import {
   type WaitParams,
   type WaitResult,
 } from "@x/exec-protocol";
-import type { ChildHandle, ExitStatus, OutputSource } from "./backend.ts";
-import type { LiveSink } from "./live-sink.ts";
+import type { ChildHandle, ExitStatus, OutputSource } from "./backends/backend.ts";
+import type { LiveSink } from "./output/live-sink.ts";
 import { describeProcess, readOutput, snapshotOutput, waitForOutput } from "./process-queries.ts";
-import { OutputRing } from "./output-ring.ts";
-import { OutputSubscription } from "./output-subscription.ts";
-import type { ProcessTree } from "./process-tree.ts";
-import type { TerminalScreen } from "./terminal-screen.ts";
+import { OutputRing } from "./output/output-ring.ts";
+import { OutputSubscription } from "./output/output-subscription.ts";
+import type { ProcessTree } from "./containment/process-tree.ts";
+import type { TerminalScreen } from "./screen/terminal-screen.ts";
 
 /** How many recent writeIds a process remembers for idempotent retries. */
 const REMEMBERED_WRITE_IDS = 1024;

@@ -10,7 +10,7 @@ import {
 } from "@x/exec-protocol";
 import { headTail } from "./head-tail.ts";
 import type { ManagedProcess } from "./managed-process.ts";
-import { OutputMatcher } from "./output-matcher.ts";
+import { OutputMatcher } from "./output/output-matcher.ts";
 
 // Read-only questions about a process's output and state, answered from its ring,
 // its exit status and (for PTYs) its screen.

@@ -1,6 +1,6 @@
 import { encodeOutputFrame, ErrorCode, RpcError, type RequestId } from "@x/exec-protocol";
 import type { Logger } from "../log.ts";
-import type { LiveNotification, LiveSink } from "../process/live-sink.ts";
+import type { LiveNotification, LiveSink } from "../process/output/live-sink.ts";
 import type { OutboundChannel } from "./outbound-channel.ts";
 import { serializeNotification, toWireNotification } from "./wire-notification.ts";
 

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import type { LiveNotification } from "../process/live-sink.ts";
+import type { LiveNotification } from "../process/output/live-sink.ts";
 import { serializeNotification, toWireNotification } from "./wire-notification.ts";
 
 test("the output fast path serializes the same JSON as the generic path", () => {

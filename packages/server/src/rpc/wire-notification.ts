@@ -1,5 +1,5 @@
 import { encodeBase64, type ServerNotification } from "@x/exec-protocol";
-import type { LiveNotification } from "../process/live-sink.ts";
+import type { LiveNotification } from "../process/output/live-sink.ts";
 
 /** The JSON wire form of a notification: output bytes as base64. */
 export function toWireNotification(notification: LiveNotification): ServerNotification {

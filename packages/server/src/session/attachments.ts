@@ -1,5 +1,5 @@
 import { RpcError, type AttachParams } from "@x/exec-protocol";
-import type { LiveSink } from "../process/live-sink.ts";
+import type { LiveSink } from "../process/output/live-sink.ts";
 import type { ManagedProcess } from "../process/managed-process.ts";
 import type { SessionRegistry } from "./session-registry.ts";
 

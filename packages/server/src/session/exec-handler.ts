@@ -12,8 +12,8 @@ import {
 } from "@x/exec-protocol";
 import type { ServerConfig } from "../config.ts";
 import { silentLogger, type Logger } from "../log.ts";
-import { SpawnError } from "../process/backend.ts";
-import type { LiveSink } from "../process/live-sink.ts";
+import { SpawnError } from "../process/backends/backend.ts";
+import type { LiveSink } from "../process/output/live-sink.ts";
 import type { ManagedProcess } from "../process/managed-process.ts";
 import type { ProcessManager } from "../process/process-manager.ts";
 import { Attachments } from "./attachments.ts";

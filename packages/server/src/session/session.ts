@@ -1,4 +1,4 @@
-import type { LiveNotification, LiveSink } from "../process/live-sink.ts";
+import type { LiveNotification, LiveSink } from "../process/output/live-sink.ts";
 import { ProcessTable } from "./process-table.ts";
 
 /**

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { killGroup } from "./backend.ts";
+import { killGroup } from "../backends/backend.ts";
 
 /** Everything a child started, however it tried to leave: its group, its descendants, escapees. */
 export interface ProcessTree {

@@ -1,4 +1,4 @@
-import type { ExitStatus } from "./backend.ts";
+import type { ExitStatus } from "../backends/backend.ts";
 import type { LiveSink } from "./live-sink.ts";
 import type { OutputRing } from "./output-ring.ts";
 
