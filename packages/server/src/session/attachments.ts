@@ -24,7 +24,7 @@ export class Attachments {
     const key = keyOf(params.sessionId, params.processId);
     const process = this.sessions.require(params.sessionId).processes.require(params.processId);
     this.byKey.get(key)?.stop();
-    const stop = process.observe(this.connection, params.afterSeq ?? 0, params.sessionId);
+    const stop = process.output.observe(this.connection, params.afterSeq ?? 0, params.sessionId);
     this.byKey.set(key, { mode: params.mode, process, stop });
     return process;
   }

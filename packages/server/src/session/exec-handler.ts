@@ -86,7 +86,7 @@ export class ExecHandler {
         processId: params.processId,
         tty: attached.tty,
         running: attached.running,
-        nextSeq: attached.ring.nextSeq,
+        nextSeq: attached.output.ring.nextSeq,
       };
     },
     "process/detach": (params) => {
@@ -167,7 +167,7 @@ export class ExecHandler {
       if (!this.options.allowResume) throw RpcError.invalidRequest("sessions can only be resumed over websocket");
       session = this.sessions.claim(params.resumeSessionId);
       for (const [processId, seq] of Object.entries(params.resumeFrom ?? {})) {
-        session.processes.get(processId)?.rewindLiveOutput(seq);
+        session.processes.get(processId)?.output.rewind(seq);
       }
     } else {
       session = this.sessions.create(this.options.allowResume && params.resumable === true);

@@ -31,7 +31,7 @@ export class ProcessTable {
 
   add(managed: ManagedProcess): void {
     this.byId.set(managed.processId, managed);
-    managed.onExitNotified(() => {
+    managed.output.onExitNotified(() => {
       const timer = setTimeout(() => this.remove(managed), this.exitedRetentionMs);
       timer.unref();
       this.expiryTimers.set(managed.processId, timer);
