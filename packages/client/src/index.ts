@@ -23,9 +23,9 @@ export {
   type ExecServerErrorOptions,
 } from "./errors.ts";
 export { AttachedProcessHandle, type AttachMode } from "./process/attached-process-handle.ts";
-export type { ExecWindow, WindowOptions } from "./process/exec-window.ts";
+export type { WindowOptions } from "./process/exec-window.ts";
 export type { OutputChunk } from "./process/output-log.ts";
-export { ProcessHandle, type ProcessExecOptions } from "./process/process-handle.ts";
+export { ProcessHandle, type ExecWindow, type ProcessExecOptions } from "./process/process-handle.ts";
 export type { ExitStatus } from "./process/process-state.ts";
 export type { RunResult } from "./process/run.ts";
 export { connectInProcess, type InProcessOptions } from "./in-process.ts";

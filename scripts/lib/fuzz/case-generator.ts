@@ -3,6 +3,7 @@ import type { Prng } from "../prng.ts";
 import { concretePaths, deleteAt, getAt, setAt, type JsonPath } from "./json-paths.ts";
 import { declaredPaths, sampleValue, type JsonSchemaNode, type PropertyHint } from "./schema-sample.ts";
 import { execValue } from "./exec-hints.ts";
+import type { FuzzCase } from "./fuzz-case.ts";
 import { rawMutation } from "./raw-mutations.ts";
 import {
   BAD_BASE64,
@@ -15,11 +16,6 @@ import {
   TYPE_VALUES,
 } from "./values.ts";
 
-/** One message to send: text (a websocket text frame / a stdio line) or raw bytes. */
-export interface FuzzCase {
-  readonly label: string;
-  readonly payload: string | Uint8Array;
-}
 
 export interface GeneratorOptions {
   readonly rng: Prng;

@@ -1,6 +1,7 @@
 import { CANARY_ARGV, type CanaryMonitor } from "../canary.ts";
 import type { CloseInfo, Wire } from "../wire.ts";
-import type { CaseGenerator, FuzzCase } from "./case-generator.ts";
+import type { CaseGenerator } from "./case-generator.ts";
+import type { FuzzCase } from "./fuzz-case.ts";
 import { expectFor, idKey, inboundTexts, isValidId, ResponseTally } from "./expectation.ts";
 
 export interface RoundOptions {

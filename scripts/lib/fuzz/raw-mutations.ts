@@ -1,5 +1,5 @@
 import type { Prng } from "../prng.ts";
-import type { FuzzCase } from "./case-generator.ts";
+import type { FuzzCase } from "./fuzz-case.ts";
 import { RAW_TEXTS } from "./values.ts";
 
 /**
