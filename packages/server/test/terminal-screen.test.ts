@@ -7,7 +7,7 @@ import { TerminalScreen, type ScreenSnapshot } from "../src/process/screen/termi
 const COLS = 80;
 const ROWS = 24;
 const SOCKET = `terminal-screen-test-${process.pid}`;
-const SCREEN_MODULE = join(import.meta.dir, "..", "src", "process", "terminal-screen.ts");
+const SCREEN_MODULE = join(import.meta.dir, "..", "src", "process", "screen", "terminal-screen.ts");
 
 let home: string;
 let tmuxConf: string;

@@ -6,10 +6,15 @@
  */
 export class LineFramer {
   private pending: Uint8Array[] = [];
-  private pendingBytes = 0;
+  private pendingCount = 0;
   private readonly decoder = new TextDecoder();
 
   constructor(private readonly maxMessageBytes: number) {}
+
+  /** Bytes of an unfinished line held so far. */
+  get pendingBytes(): number {
+    return this.pendingCount;
+  }
 
   /** Returns the complete lines in `chunk`; throws MessageTooLargeError past the bound. */
   push(chunk: Uint8Array): string[] {
@@ -23,8 +28,8 @@ export class LineFramer {
       start = newline + 1;
     }
     if (start < chunk.byteLength) {
-      this.pendingBytes += chunk.byteLength - start;
-      if (this.pendingBytes > this.maxMessageBytes) {
+      this.pendingCount += chunk.byteLength - start;
+      if (this.pendingCount > this.maxMessageBytes) {
         throw new MessageTooLargeError(this.maxMessageBytes);
       }
       // Copy: the caller may reuse its buffer.
@@ -36,12 +41,12 @@ export class LineFramer {
   private take(tail: Uint8Array): string {
     let bytes = tail;
     if (this.pending.length > 0) {
-      if (this.pendingBytes + tail.byteLength > this.maxMessageBytes) {
+      if (this.pendingCount + tail.byteLength > this.maxMessageBytes) {
         throw new MessageTooLargeError(this.maxMessageBytes);
       }
       bytes = Buffer.concat([...this.pending, tail]);
       this.pending = [];
-      this.pendingBytes = 0;
+      this.pendingCount = 0;
     } else if (tail.byteLength > this.maxMessageBytes) {
       throw new MessageTooLargeError(this.maxMessageBytes);
     }

@@ -1,10 +1,10 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { Methods } from "@x/exec-protocol";
-import { CaseGenerator } from "../../../../scripts/lib/fuzz/case-generator.ts";
-import { expectFor, inboundTexts, ResponseTally } from "../../../../scripts/lib/fuzz/expectation.ts";
-import { runFuzz } from "../../../../scripts/lib/fuzz/run-fuzz.ts";
-import { Prng } from "../../../../scripts/lib/prng.ts";
-import { LeakGuard } from "../support/leak-guard.ts";
+import { CaseGenerator } from "@x/exec-test-kit/fuzz/case-generator.ts";
+import { expectFor, inboundTexts, ResponseTally } from "@x/exec-test-kit/fuzz/expectation.ts";
+import { runFuzz } from "@x/exec-test-kit/fuzz/run-fuzz.ts";
+import { Prng } from "@x/exec-test-kit/prng.ts";
+import { LeakGuard } from "@x/exec-test-kit/leak-guard.ts";
 
 // A bounded run of scripts/fuzz.ts inside the suite (the CI-sized run is
 // `bun scripts/fuzz.ts`), plus checks that the fuzzer itself can fail.

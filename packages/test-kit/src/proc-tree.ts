@@ -141,3 +141,13 @@ export function describeProc(proc: ProcInfo): string {
   const command = cmdline(proc.pid) || `[${proc.comm}]`;
   return `pid ${proc.pid} (ppid ${proc.ppid}, pgid ${proc.pgid}, sid ${proc.sid}, state ${proc.state}) ${command}`;
 }
+
+/** The pid exists in any state, a zombie included (unlike `isLive`): `kill(pid, 0)` succeeds. */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

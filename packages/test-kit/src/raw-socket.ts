@@ -1,5 +1,5 @@
-import { randomBytes } from "node:crypto";
 import { connect, type Socket } from "node:net";
+import { encodeFrame, Opcode, parseFrame, upgradeRequest as upgradeText } from "./ws-frame.ts";
 
 /**
  * A websocket client written on a bare TCP socket, for what a proper client
@@ -84,18 +84,9 @@ export class RawSocket {
   }
 }
 
-/** The text of an HTTP/1.1 websocket upgrade request with extra headers. */
+/** The text of an HTTP/1.1 websocket upgrade request to 127.0.0.1:`port`, with extra headers. */
 export function upgradeRequest(port: number, headers: Record<string, string> = {}, path = "/"): string {
-  const lines = [
-    `GET ${path} HTTP/1.1`,
-    `Host: 127.0.0.1:${port}`,
-    "Upgrade: websocket",
-    "Connection: Upgrade",
-    `Sec-WebSocket-Key: ${randomBytes(16).toString("base64")}`,
-    "Sec-WebSocket-Version: 13",
-    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
-  ];
-  return `${lines.join("\r\n")}\r\n\r\n`;
+  return upgradeText(`127.0.0.1:${port}`, headers, path);
 }
 
 export interface UpgradeOutcome {
@@ -115,44 +106,8 @@ export async function rawUpgrade(port: number, headers: Record<string, string> =
 }
 
 /** A masked client frame (text by default), as RFC 6455 requires of clients. */
-export function clientFrame(payload: string | Uint8Array, opcode = 0x1, fin = true): Buffer {
-  const body = typeof payload === "string" ? Buffer.from(payload) : Buffer.from(payload);
-  const mask = randomBytes(4);
-  let header: Buffer;
-  if (body.length < 126) {
-    header = Buffer.from([(fin ? 0x80 : 0) | opcode, 0x80 | body.length]);
-  } else if (body.length < 65536) {
-    header = Buffer.alloc(4);
-    header[0] = (fin ? 0x80 : 0) | opcode;
-    header[1] = 0x80 | 126;
-    header.writeUInt16BE(body.length, 2);
-  } else {
-    header = Buffer.alloc(10);
-    header[0] = (fin ? 0x80 : 0) | opcode;
-    header[1] = 0x80 | 127;
-    header.writeBigUInt64BE(BigInt(body.length), 2);
-  }
-  const masked = Buffer.alloc(body.length);
-  for (let i = 0; i < body.length; i++) masked[i] = body[i]! ^ mask[i & 3]!;
-  return Buffer.concat([header, mask, masked]);
-}
-
-function parseFrame(data: Buffer): { opcode: number; payload: Buffer; size: number } | undefined {
-  if (data.length < 2) return undefined;
-  const opcode = data[0]! & 0x0f;
-  let length = data[1]! & 0x7f;
-  let offset = 2;
-  if (length === 126) {
-    if (data.length < 4) return undefined;
-    length = data.readUInt16BE(2);
-    offset = 4;
-  } else if (length === 127) {
-    if (data.length < 10) return undefined;
-    length = Number(data.readBigUInt64BE(2));
-    offset = 10;
-  }
-  if (data.length < offset + length) return undefined;
-  return { opcode, payload: data.subarray(offset, offset + length), size: offset + length };
+export function clientFrame(payload: string | Uint8Array, opcode: number = Opcode.text, fin = true): Buffer {
+  return encodeFrame(opcode, payload, { fin });
 }
 
 /**

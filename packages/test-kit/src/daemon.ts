@@ -1,6 +1,19 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-export const SERVER_BIN = join(import.meta.dir, "..", "..", "packages", "server", "bin", "exec-server.ts");
+/** The daemon's bin in this repository. */
+export const SERVER_BIN = join(import.meta.dir, "..", "..", "server", "bin", "exec-server.ts");
+
+/**
+ * The command that runs the daemon: `EXEC_SERVER_BIN` when set (a compiled
+ * binary, or a script Bun runs), else this repository's bin under Bun.
+ */
+export function daemonCommand(): string[] {
+  const bin = process.env.EXEC_SERVER_BIN;
+  if (bin === undefined || bin === "") return ["bun", SERVER_BIN];
+  return /\.[cm]?[jt]s$/.test(bin) ? ["bun", bin] : [bin];
+}
 
 export type TransportKind = "stdio" | "websocket";
 
@@ -11,6 +24,8 @@ export interface DaemonOptions {
   /** Added to the daemon's environment; `undefined` values remove a variable. */
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly startTimeoutMs?: number;
+  /** Print the daemon's stderr when it exits without `stop` (a websocket daemon, or a failing stdio one). */
+  readonly reportUnexpectedExit?: boolean;
 }
 
 // Enough to quote a failure; the rest of a chatty log is dropped.
@@ -19,7 +34,8 @@ const STDERR_KEEP_BYTES = 256 * 1024;
 /**
  * The real daemon binary as a child process. Its stderr is always drained (a
  * full pipe would stall it) and the tail kept for messages; for stdio the
- * caller owns stdin/stdout through a wire.
+ * caller owns stdin/stdout through a wire. Its HOME is a fresh temporary
+ * directory (login shells must not run the user's rc files), removed on exit.
  */
 export class DaemonProcess implements AsyncDisposable {
   /** `ws://IP:PORT` once a websocket daemon is listening. */
@@ -27,10 +43,12 @@ export class DaemonProcess implements AsyncDisposable {
   port = 0;
   private stderrTail = "";
   private readonly stderrDone: Promise<void>;
+  private stopping = false;
 
   private constructor(
     readonly proc: Bun.Subprocess<"pipe", "pipe", "pipe">,
     readonly transport: TransportKind,
+    reportUnexpectedExit: boolean,
   ) {
     this.stderrDone = (async () => {
       const decoder = new TextDecoder();
@@ -39,21 +57,32 @@ export class DaemonProcess implements AsyncDisposable {
         if (this.stderrTail.length > STDERR_KEEP_BYTES * 2) this.stderrTail = this.stderrTail.slice(-STDERR_KEEP_BYTES);
       }
     })().catch(() => {});
+    if (reportUnexpectedExit) {
+      // A stdio daemon ends by design when its input does; anything else is worth seeing.
+      void proc.exited.then(async (code) => {
+        await this.stderrDone;
+        if (!this.stopping && (transport === "websocket" || code !== 0)) {
+          console.error(`exec-server daemon exited unexpectedly (code ${code}, ${proc.signalCode}):\n${this.stderrTail}`);
+        }
+      });
+    }
   }
 
   static async start(options: DaemonOptions): Promise<DaemonProcess> {
     const listen = options.transport === "websocket" ? ["--listen", "ws://127.0.0.1:0"] : [];
+    const home = options.env?.HOME === undefined ? mkdtempSync(join(tmpdir(), "exec-daemon-home-")) : undefined;
     const env: Record<string, string> = {};
-    for (const [key, value] of Object.entries({ ...process.env, EXEC_SERVER_TOKEN: undefined, ...options.env })) {
+    for (const [key, value] of Object.entries({ ...process.env, EXEC_SERVER_TOKEN: undefined, HOME: home, ...options.env })) {
       if (value !== undefined) env[key] = value;
     }
-    const proc = Bun.spawn(["bun", SERVER_BIN, ...listen, ...(options.args ?? [])], {
+    const proc = Bun.spawn([...daemonCommand(), ...listen, ...(options.args ?? [])], {
       stdin: "pipe",
       stdout: "pipe",
       stderr: "pipe",
       env,
     });
-    const daemon = new DaemonProcess(proc, options.transport);
+    if (home !== undefined) void proc.exited.then(() => rmSync(home, { recursive: true, force: true }));
+    const daemon = new DaemonProcess(proc, options.transport, options.reportUnexpectedExit ?? false);
     if (options.transport === "websocket") {
       try {
         await daemon.waitListening(options.startTimeoutMs ?? 15_000);
@@ -86,6 +115,7 @@ export class DaemonProcess implements AsyncDisposable {
 
   /** Sends `signal`, escalating to SIGKILL after `graceMs`; resolves with the exit code. */
   async stop(signal: NodeJS.Signals = "SIGTERM", graceMs = 10_000): Promise<number> {
+    this.stopping = true;
     if (this.running) this.proc.kill(signal);
     const timer = setTimeout(() => this.running && this.proc.kill("SIGKILL"), graceMs);
     try {
@@ -115,3 +145,11 @@ export class DaemonProcess implements AsyncDisposable {
     }
   }
 }
+
+/** A daemon for one protocol test: `startDaemon("websocket", ["--max-processes", "20"])`. */
+export function startDaemon(kind: TransportKind, extraArgs: string[] = []): Promise<DaemonProcess> {
+  return DaemonProcess.start({ transport: kind, args: extraArgs, reportUnexpectedExit: true });
+}
+
+/** What protocol tests hold: a started daemon. */
+export type Daemon = DaemonProcess;

@@ -1,5 +1,5 @@
-import { randomBytes } from "node:crypto";
 import { connect, type Socket } from "node:net";
+import { encodeFrame, framePayload, Opcode, readHeader, upgradeRequest } from "./ws-frame.ts";
 
 export interface WsMessage {
   readonly text: boolean;
@@ -9,7 +9,8 @@ export interface WsMessage {
 /**
  * A minimal websocket client over a raw TCP socket. The same client drives every
  * server in the benchmark, and unlike the built-in WebSocket it can stop reading
- * (`pause`), which the slow-consumer workload needs to push back on the server.
+ * (`pause`, `limitRate`), which the slow-consumer workload needs to push back on
+ * the server. For frames sent and read one at a time, see RawSocket.
  */
 export class WsClient {
   onMessage: (message: WsMessage) => void = () => {};
@@ -54,13 +55,7 @@ export class WsClient {
       };
       socket.on("data", onHandshake);
       socket.on("error", fail);
-      socket.once("connect", () => {
-        const key = randomBytes(16).toString("base64");
-        socket.write(
-          `GET ${path || "/"} HTTP/1.1\r\nHost: ${target.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-            `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
-        );
-      });
+      socket.once("connect", () => socket.write(upgradeRequest(target.host, {}, path || "/")));
     });
   }
 
@@ -69,11 +64,11 @@ export class WsClient {
   }
 
   sendText(text: string): void {
-    this.sendFrame(0x1, Buffer.from(text, "utf8"));
+    this.sendFrame(Opcode.text, Buffer.from(text, "utf8"));
   }
 
   sendBinary(data: Uint8Array): void {
-    this.sendFrame(0x2, data);
+    this.sendFrame(Opcode.binary, data);
   }
 
   /** Reads no faster than this from now on: the socket is paused between reads. */
@@ -93,7 +88,7 @@ export class WsClient {
   close(): void {
     if (this.closed) return;
     try {
-      this.sendFrame(0x8, Buffer.from([0x03, 0xe8]));
+      this.sendFrame(Opcode.close, Buffer.from([0x03, 0xe8]));
     } catch {
       // the socket is already gone
     }
@@ -136,32 +131,11 @@ export class WsClient {
 
   /** Parses one frame from the pending bytes; false when more bytes are needed. */
   private parseFrame(): boolean {
-    if (this.pendingBytes < 2) return false;
-    const header = this.peek(Math.min(this.pendingBytes, 14));
-    const fin = (header[0]! & 0x80) !== 0;
-    const opcode = header[0]! & 0x0f;
-    const masked = (header[1]! & 0x80) !== 0;
-    let length = header[1]! & 0x7f;
-    let offset = 2;
-    if (length === 126) {
-      if (header.length < 4) return false;
-      length = header.readUInt16BE(2);
-      offset = 4;
-    } else if (length === 127) {
-      if (header.length < 10) return false;
-      length = Number(header.readBigUInt64BE(2));
-      offset = 10;
-    }
-    const maskOffset = offset;
-    if (masked) offset += 4;
-    if (this.pendingBytes < offset + length) return false;
-    const frame = this.take(offset + length);
-    const payload = frame.subarray(offset);
-    if (masked) {
-      const mask = frame.subarray(maskOffset, maskOffset + 4);
-      for (let i = 0; i < payload.length; i++) payload[i]! ^= mask[i & 3]!;
-    }
-    this.handleFrame(fin, opcode, payload);
+    const header = readHeader(this.peek(Math.min(this.pendingBytes, 14)));
+    if (!header) return false;
+    const size = header.payloadOffset + header.payloadLength;
+    if (this.pendingBytes < size) return false;
+    this.handleFrame(header.fin, header.opcode, framePayload(this.take(size), header));
     return true;
   }
 
@@ -216,22 +190,6 @@ export class WsClient {
   }
 
   private sendFrame(opcode: number, payload: Uint8Array): void {
-    const length = payload.length;
-    const headerLength = length < 126 ? 2 : length < 65536 ? 4 : 10;
-    const frame = Buffer.allocUnsafe(headerLength + 4 + length);
-    frame[0] = 0x80 | opcode;
-    if (length < 126) {
-      frame[1] = 0x80 | length;
-    } else if (length < 65536) {
-      frame[1] = 0x80 | 126;
-      frame.writeUInt16BE(length, 2);
-    } else {
-      frame[1] = 0x80 | 127;
-      frame.writeBigUInt64BE(BigInt(length), 2);
-    }
-    // A zero mask keeps the payload as is: masking guards browsers from cache poisoning, not us.
-    frame.fill(0, headerLength, headerLength + 4);
-    frame.set(payload, headerLength + 4);
-    this.socket.write(frame);
+    this.socket.write(encodeFrame(opcode, payload, { mask: "zero" }));
   }
 }

@@ -1,11 +1,13 @@
-import type {
-  MethodName,
-  NotificationParamsOf,
-  ParamsOf,
-  ResultOf,
-  RpcErrorObject,
+import {
+  decodeOutputFrame,
+  type MethodName,
+  type NotificationParamsOf,
+  type ParamsOf,
+  type ResultOf,
+  type RpcErrorObject,
 } from "@x/exec-protocol";
-import type { Wire } from "./wire.ts";
+import type { Json } from "./start-params.ts";
+import { openWebSocketWire, stdioWire, type StdioPeer, type Wire } from "./wire.ts";
 
 /** A message from the daemon, loosely typed: tests check the shapes themselves. */
 export interface InboundMessage {
@@ -43,8 +45,9 @@ export class ProcessRecord {
 
   constructor(private readonly keepOutput: boolean) {}
 
-  addOutput(params: NotificationParamsOf<"process/output">): void {
-    const data = Buffer.from(params.chunk, "base64");
+  /** From a JSON notification (base64 `chunk`) or a binary output frame (`data`). */
+  addOutput(params: Omit<NotificationParamsOf<"process/output">, "chunk"> & { chunk?: string; data?: Uint8Array }): void {
+    const data = params.data ?? Buffer.from(params.chunk ?? "", "base64");
     const seq = params.seq ?? this.lastSeq + 1;
     if (seq !== this.lastSeq + 1) this.seqErrors++;
     this.lastSeq = Math.max(this.lastSeq, seq);
@@ -63,9 +66,16 @@ export class ProcessRecord {
 }
 
 export interface ProtocolClientOptions {
+  /** Fold notifications into per-process records (default true); the bench turns it off. */
+  readonly records?: boolean;
   /** Keep output bytes per process (default true); false only counts them. */
   readonly keepOutput?: boolean;
+  /** Keep every inbound message in `messages`, for `waitFor` (default false: long runs would grow). */
+  readonly keepMessages?: boolean;
 }
+
+/** Called with a notification's params; binary output frames come as `{processId, stream, seq, data}`. */
+export type NotificationHandler = (params: Record<string, any>) => void;
 
 export class ResponseError extends Error {
   override readonly name = "ResponseError";
@@ -78,15 +88,22 @@ export class ResponseError extends Error {
 }
 
 /**
- * A thin JSON-RPC client over a Wire, for driving the daemon in tests and
- * scripts: requests by id, notifications folded into per-process records.
+ * The one raw protocol client of the tests, scripts and bench: JSON-RPC over a
+ * Wire with request ids and a pending map, notifications folded into
+ * per-process records and routed to handlers, and waiters that wake on every
+ * inbound message. No SDK in between, so tests see exactly what the daemon sent.
  */
 export class ProtocolClient {
   private nextId = 1;
-  private readonly pending = new Map<string | number, (response: ResponseMessage) => void>();
+  private readonly pending = new Map<string | number, (response: Json) => void>();
   private readonly records = new Map<string, ProcessRecord>();
+  private readonly handlers = new Map<string, NotificationHandler>();
   private readonly waiters = new Set<() => void>();
+  private readonly keepRecords: boolean;
   private readonly keepOutput: boolean;
+  private readonly keepMessages: boolean;
+  /** Every inbound message in order, when `keepMessages`. */
+  readonly messages: any[] = [];
   /** Messages that were not JSON, responses to unknown ids, and the like. */
   readonly strays: string[] = [];
   received = 0;
@@ -95,8 +112,11 @@ export class ProtocolClient {
     readonly wire: Wire,
     options: ProtocolClientOptions = {},
   ) {
+    this.keepRecords = options.records ?? true;
     this.keepOutput = options.keepOutput ?? true;
+    this.keepMessages = options.keepMessages ?? false;
     wire.onMessage((text) => this.onText(text));
+    wire.onBinary((bytes) => this.onOutputFrame(bytes));
     void wire.closed.then(() => {
       for (const resolve of this.pending.values()) resolve({ id: null, error: { code: 0, message: "connection closed" } });
       this.pending.clear();
@@ -104,21 +124,38 @@ export class ProtocolClient {
     });
   }
 
+  /** Over a stdio daemon's stdin/stdout, every message kept (for protocol tests). */
+  static overStdio(daemon: StdioPeer): ProtocolClient {
+    return new ProtocolClient(stdioWire(daemon), { keepMessages: true });
+  }
+
+  /** Over a websocket, every message kept (for protocol tests); rejects when the upgrade is refused. */
+  static async overWebSocket(url: string, headers: Record<string, string> = {}): Promise<ProtocolClient> {
+    return new ProtocolClient(await openWebSocketWire(url, headers), { keepMessages: true });
+  }
+
+  /** Over whichever transport the daemon serves. */
+  static async connect(daemon: StdioPeer & { readonly url?: string | undefined }): Promise<ProtocolClient> {
+    return daemon.url ? ProtocolClient.overWebSocket(daemon.url) : ProtocolClient.overStdio(daemon);
+  }
+
   get closed(): boolean {
     return this.wire.isClosed;
   }
 
-  /** Sends a request; resolves with the response message (result or error). */
-  request(method: string, params?: unknown): Promise<ResponseMessage> {
-    const id = this.nextId++;
-    const promise = new Promise<ResponseMessage>((resolve) => this.pending.set(id, resolve));
-    this.wire.send(JSON.stringify(params === undefined ? { id, method } : { id, method, params }));
+  /**
+   * Sends a request (with `id`, or the next number); resolves with the response
+   * message (result or error), loosely typed: tests check its shape themselves.
+   */
+  request(method: string, params?: unknown, id: string | number = this.nextId++): Promise<Json> {
+    const promise = new Promise<Json>((resolve) => this.pending.set(id, resolve));
+    this.send(params === undefined ? { id, method } : { id, method, params });
     return promise;
   }
 
-  /** Typed request that throws ResponseError on an error response. */
-  async call<M extends MethodName>(method: M, params: ParamsOf<M>): Promise<ResultOf<M>> {
-    return (await this.callAny(method, params)) as ResultOf<M>;
+  /** A request that throws ResponseError on an error response, and resolves with its result (loosely typed). */
+  call(method: MethodName | (string & {}), params?: unknown): Promise<any> {
+    return this.callAny(method, params);
   }
 
   /** For methods not (yet) in the Methods table. */
@@ -129,12 +166,35 @@ export class ProtocolClient {
   }
 
   notify(method: string, params: unknown = {}): void {
-    this.wire.send(JSON.stringify({ method, params }));
+    this.send({ method, params });
   }
 
-  async handshake(clientName = "reliability"): Promise<void> {
-    await this.call("initialize", { clientName });
+  /** One message object, serialized. */
+  send(message: object): void {
+    this.wire.send(JSON.stringify(message));
+  }
+
+  /** One message exactly as given (a line on stdio, a text frame on websocket): for malformed input. */
+  sendRaw(text: string): void {
+    this.wire.send(text);
+  }
+
+  async handshake(clientName = "test", params: Partial<ParamsOf<"initialize">> = {}): Promise<ResultOf<"initialize">> {
+    const result = await this.call("initialize", { clientName, ...params });
     this.notify("initialized");
+    return result;
+  }
+
+  /** Routes `method` notifications about `processId` to `handler` (one per pair). */
+  on(method: string, processId: string, handler: NotificationHandler): void {
+    this.handlers.set(`${method} ${processId}`, handler);
+  }
+
+  /** Removes every handler of `processId`. */
+  off(processId: string): void {
+    for (const method of ["process/output", "process/exited", "process/closed", "process/outputSkipped"]) {
+      this.handlers.delete(`${method} ${processId}`);
+    }
   }
 
   process(processId: string): ProcessRecord {
@@ -148,6 +208,25 @@ export class ProtocolClient {
 
   forget(processId: string): void {
     this.records.delete(processId);
+  }
+
+  /** Resolves with the first kept message (past or future) matching `predicate`; needs `keepMessages`. */
+  async waitFor(predicate: (message: any) => boolean, timeoutMs = 15_000): Promise<any> {
+    let found: unknown;
+    await this.until(() => (found = this.messages.find(predicate)) !== undefined, timeoutMs, "a matching message");
+    return found;
+  }
+
+  /** Params of the kept notifications of `method` (about `processId`, if given), in arrival order. */
+  notifications(method: string, processId?: string): any[] {
+    return this.messages
+      .filter((m) => m.method === method && (processId === undefined || m.params.processId === processId))
+      .map((m) => m.params);
+  }
+
+  /** Output bytes of a process (one stream, or all), ordered by seq. */
+  output(processId: string, stream?: string): Buffer {
+    return this.process(processId).output(stream);
   }
 
   /** Resolves once `predicate` holds (checked after every inbound message); rejects on timeout or close. */
@@ -169,8 +248,11 @@ export class ProtocolClient {
     }
   }
 
-  waitExited(processId: string, timeoutMs = 30_000): Promise<void> {
-    return this.until(() => this.process(processId).exited !== undefined, timeoutMs, `${processId} to exit`);
+  /** Resolves with the params of the process's `process/exited`. */
+  async waitExited(processId: string, timeoutMs = 30_000): Promise<Json> {
+    const record = this.process(processId);
+    await this.until(() => record.exited !== undefined, timeoutMs, `${processId} to exit`);
+    return record.exited!;
   }
 
   /** Exited and every output stream at EOF: all output has arrived. */
@@ -191,6 +273,7 @@ export class ProtocolClient {
       this.strays.push(text.slice(0, 300));
       return;
     }
+    if (this.keepMessages) this.messages.push(message);
     if (message.method !== undefined) this.onNotification(message);
     else this.onResponse(message as ResponseMessage, text);
     this.wake();
@@ -206,9 +289,20 @@ export class ProtocolClient {
     resolve(message);
   }
 
+  private onOutputFrame(bytes: Uint8Array): void {
+    this.received++;
+    const { processId, stream, seq, data } = decodeOutputFrame(bytes);
+    const params = { processId, stream, seq, data };
+    this.handlers.get(`process/output ${processId}`)?.(params);
+    if (this.keepRecords) this.process(processId).addOutput(params);
+    this.wake();
+  }
+
   private onNotification(message: InboundMessage): void {
     const params = message.params;
     if (typeof params?.processId !== "string") return;
+    this.handlers.get(`${message.method} ${params.processId}`)?.(params);
+    if (!this.keepRecords) return;
     const record = this.process(params.processId);
     switch (message.method) {
       case "process/output":

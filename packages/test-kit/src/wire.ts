@@ -1,4 +1,5 @@
-import type { DaemonProcess } from "./daemon.ts";
+import { LineFramer } from "@x/exec-protocol";
+import type { WsClient } from "./ws-client.ts";
 
 export interface CloseInfo {
   /** Websocket close code (1006 when the connection ended without a close frame); undefined for stdio. */
@@ -17,6 +18,11 @@ export interface Wire {
   /** Sends bytes as they are: a binary frame on websocket, raw bytes (no newline added) on stdio. */
   sendRaw(data: string | Uint8Array): void;
   onMessage(listener: (text: string) => void): void;
+  /**
+   * Binary messages (websocket only: exec-server's opt-in output frames). Without
+   * a binary listener they are decoded as text and go to `onMessage`.
+   */
+  onBinary(listener: (bytes: Uint8Array) => void): void;
   /** Resolves once the connection is closed, from either side. */
   readonly closed: Promise<CloseInfo>;
   readonly isClosed: boolean;
@@ -30,6 +36,7 @@ export interface Wire {
 
 abstract class BaseWire {
   private readonly listeners: Array<(text: string) => void> = [];
+  private readonly binaryListeners: Array<(bytes: Uint8Array) => void> = [];
   private closedFlag = false;
   private resolveClosed!: (info: CloseInfo) => void;
   readonly closed = new Promise<CloseInfo>((resolve) => {
@@ -44,8 +51,17 @@ abstract class BaseWire {
     this.listeners.push(listener);
   }
 
+  onBinary(listener: (bytes: Uint8Array) => void): void {
+    this.binaryListeners.push(listener);
+  }
+
   protected deliver(text: string): void {
     for (const listener of this.listeners) listener(text);
+  }
+
+  protected deliverBinary(bytes: Uint8Array): void {
+    if (this.binaryListeners.length === 0) this.deliver(new TextDecoder().decode(bytes));
+    for (const listener of this.binaryListeners) listener(bytes);
   }
 
   protected markClosed(info: CloseInfo): void {
@@ -64,7 +80,8 @@ class WebSocketWire extends BaseWire implements Wire {
     super();
     ws.binaryType = "arraybuffer";
     ws.onmessage = (event) => {
-      this.deliver(typeof event.data === "string" ? event.data : new TextDecoder().decode(event.data as ArrayBuffer));
+      if (typeof event.data === "string") this.deliver(event.data);
+      else this.deliverBinary(new Uint8Array(event.data as ArrayBuffer));
     };
     ws.onclose = (event) => this.markClosed({ code: event.code, reason: event.reason });
   }
@@ -99,11 +116,61 @@ export function openWebSocketWire(url: string, headers: Record<string, string> =
   });
 }
 
+/**
+ * A websocket over the raw-TCP WsClient rather than the built-in WebSocket: it
+ * can stop reading (`client.pause()`, `limitRate`), which the bench's slow
+ * consumer needs.
+ */
+class WsClientWire extends BaseWire implements Wire {
+  readonly kind = "websocket";
+
+  constructor(private readonly ws: WsClient) {
+    super();
+    ws.onMessage = (message) => {
+      if (message.text) this.deliver(message.data.toString("utf8"));
+      else this.deliverBinary(message.data);
+    };
+    ws.onClose = () => this.markClosed({ reason: "socket closed" });
+  }
+
+  send(text: string): void {
+    if (!this.isClosed) this.ws.sendText(text);
+  }
+
+  sendRaw(data: string | Uint8Array): void {
+    if (this.isClosed) return;
+    if (typeof data === "string") this.ws.sendText(data);
+    else this.ws.sendBinary(data);
+  }
+
+  async flush(): Promise<void> {}
+
+  close(): void {
+    this.ws.close();
+  }
+
+  destroy(): void {
+    this.ws.close();
+  }
+}
+
+export function wsClientWire(ws: WsClient): Wire {
+  return new WsClientWire(ws);
+}
+
+/** A child speaking the protocol on stdin/stdout: the daemon's stdio transport. */
+export interface StdioPeer {
+  readonly proc: { readonly stdin: Bun.FileSink; readonly stdout: ReadableStream<Uint8Array> };
+}
+
+/** Longer lines than this from the daemon are a failure, not something to buffer forever. */
+const MAX_LINE_BYTES = 256 * 1024 * 1024;
+
 class StdioWire extends BaseWire implements Wire {
   readonly kind = "stdio";
   private ended = false;
 
-  constructor(private readonly daemon: DaemonProcess) {
+  constructor(private readonly daemon: StdioPeer) {
     super();
     void this.readLoop();
   }
@@ -143,26 +210,21 @@ class StdioWire extends BaseWire implements Wire {
   }
 
   private async readLoop(): Promise<void> {
-    const decoder = new TextDecoder();
-    let buffer = "";
+    const framer = new LineFramer(MAX_LINE_BYTES);
+    let reason = "stdout ended";
     try {
       for await (const chunk of this.daemon.proc.stdout) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let start = 0;
-        for (let newline = buffer.indexOf("\n"); newline !== -1; newline = buffer.indexOf("\n", start)) {
-          this.deliver(buffer.slice(start, newline));
-          start = newline + 1;
-        }
-        buffer = buffer.slice(start);
+        for (const line of framer.push(chunk)) this.deliver(line);
       }
-    } catch {
-      // stdout failed: treated as a close
+      if (framer.pendingBytes > 0) reason = `stdout ended mid-line (${framer.pendingBytes} bytes)`;
+    } catch (error) {
+      reason = `stdout failed: ${(error as Error).message}`;
     }
-    this.markClosed({ reason: buffer.length > 0 ? `stdout ended mid-line: ${buffer.slice(0, 200)}` : "stdout ended" });
+    this.markClosed({ reason });
   }
 }
 
 /** The protocol over a stdio daemon's stdin/stdout (its only connection). */
-export function stdioWire(daemon: DaemonProcess): Wire {
+export function stdioWire(daemon: StdioPeer): Wire {
   return new StdioWire(daemon);
 }

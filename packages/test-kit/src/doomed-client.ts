@@ -5,8 +5,8 @@
  * family (children with grandchildren), prints one JSON line
  * `{daemonPid, pids}` once all of them produce output, then waits to die.
  *
- *   bun scripts/lib/doomed-client.ts websocket ws://127.0.0.1:PORT NAME=value
- *   bun scripts/lib/doomed-client.ts stdio NAME=value
+ *   bun packages/test-kit/src/doomed-client.ts websocket ws://127.0.0.1:PORT NAME=value
+ *   bun packages/test-kit/src/doomed-client.ts stdio NAME=value
  */
 import { DaemonProcess } from "./daemon.ts";
 import { ProtocolClient } from "./protocol-client.ts";

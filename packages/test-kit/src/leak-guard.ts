@@ -1,5 +1,5 @@
-import { describeLeaks, inspectDaemon, isClean } from "../../../../scripts/lib/leak-check.ts";
-import { describeProc, descendantsOf, openFds, procsWithEnv, readProc } from "../../../../scripts/lib/proc-tree.ts";
+import { describeLeaks, inspectDaemon, isClean } from "./leak-check.ts";
+import { describeProc, descendantsOf, openFds, procsWithEnv, readProc } from "./proc-tree.ts";
 
 /**
  * Asserts, typically in `afterAll`, that a test file left nothing behind:
