@@ -24,7 +24,7 @@ export {
 } from "./errors.ts";
 export { AttachedProcessHandle, type AttachMode } from "./process/attached-process-handle.ts";
 export type { WindowOptions } from "./process/exec-window.ts";
-export type { OutputChunk } from "./process/output-log.ts";
+export type { DecodedOutputChunk } from "@x/exec-protocol";
 export { ProcessHandle, type ExecWindow, type ProcessExecOptions } from "./process/process-handle.ts";
 export type { ExitStatus } from "./process/process-state.ts";
 export type { RunResult } from "./process/run.ts";

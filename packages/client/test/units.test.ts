@@ -3,38 +3,8 @@ import { ErrorCode } from "@x/exec-protocol";
 import { ClientErrorCode, ConnectionClosedError, ExecServerError, ExecTimeoutError, SpawnFailedError } from "../src/index.ts";
 import { createError, fromRpcError } from "../src/errors.ts";
 import { importServer, serverBinPath } from "../src/local-server.ts";
-import { HeadTailBuffer } from "../src/process/head-tail.ts";
 import { OutputLog } from "../src/process/output-log.ts";
 
-const bytes = (text: string) => new TextEncoder().encode(text);
-
-describe("HeadTailBuffer", () => {
-  test("keeps everything under the cap", () => {
-    const buffer = new HeadTailBuffer(10);
-    buffer.push(bytes("abc"));
-    buffer.push(bytes("defg"));
-    expect(buffer.text()).toBe("abcdefg");
-    expect(buffer.omittedBytes).toBe(0);
-  });
-
-  test("keeps head and tail across many pushes and counts the middle", () => {
-    const buffer = new HeadTailBuffer(6);
-    for (const piece of ["ab", "cd", "ef", "gh", "ij"]) buffer.push(bytes(piece));
-    expect(buffer.omittedBytes).toBe(4);
-    expect(buffer.text()).toBe("abc\n[... 4 bytes omitted ...]\nhij");
-  });
-
-  test("never splits a UTF-8 character at either cut", () => {
-    const buffer = new HeadTailBuffer(8);
-    buffer.push(bytes("aé€ü".repeat(4))); // 1 + 2 + 3 + 2 bytes, four times
-    const text = buffer.text();
-    expect(text).not.toContain("\uFFFD");
-    const [head, tail] = text.split(/\n\[\.\.\. \d+ bytes omitted \.\.\.\]\n/);
-    expect(head).toBe("aé");
-    expect(tail).toBe("ü");
-    expect(text).toContain("[... 27 bytes omitted ...]");
-  });
-});
 
 describe("OutputLog", () => {
   const chunk = (seq: number, size: number) => ({ seq, stream: "stdout" as const, data: new Uint8Array(size) });

@@ -1,4 +1,4 @@
-import { HeadTailBuffer } from "./head-tail.ts";
+import { HeadTailBuffer } from "@x/exec-protocol";
 import type { OutputCursor } from "./output-cursor.ts";
 import type { ExitStatus } from "./process-state.ts";
 

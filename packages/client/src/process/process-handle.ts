@@ -1,7 +1,6 @@
-import { encodeBase64, type MethodName, type ParamsOf, type ResultOf, type SignalName } from "@x/exec-protocol";
+import { encodeBase64, type MethodName, type ParamsOf, type ResultOf, type SignalName, type DecodedOutputChunk } from "@x/exec-protocol";
 import { collectWindow, type WindowOptions, type WindowOutput } from "./exec-window.ts";
 import { OutputCursor, type FetchOutput } from "./output-cursor.ts";
-import type { OutputChunk } from "./output-log.ts";
 import type { ExitStatus, ProcessState } from "./process-state.ts";
 import { communicate, type RunResult } from "./run.ts";
 
@@ -104,7 +103,7 @@ export class ProcessHandle implements AsyncDisposable {
    * re-read from the server; a jump in `seq` means the server dropped them. If
    * the connection ends first, the iterator throws ConnectionClosedError.
    */
-  async *output(options: { afterSeq?: number } = {}): AsyncGenerator<OutputChunk, void, undefined> {
+  async *output(options: { afterSeq?: number } = {}): AsyncGenerator<DecodedOutputChunk, void, undefined> {
     const cursor = new OutputCursor(this.state, this.fetch, options.afterSeq ?? 0);
     try {
       for (;;) {

@@ -25,6 +25,9 @@ export const OutputChunk = Type.Object({
 });
 export type OutputChunk = Type.Static<typeof OutputChunk>;
 
+/** An OutputChunk with its bytes decoded from base64: how both ends hold output in memory. */
+export type DecodedOutputChunk = Omit<OutputChunk, "chunk"> & { readonly data: Uint8Array };
+
 export const ReadResult = Type.Object({
   chunks: Type.Array(OutputChunk),
   nextSeq: Seq,

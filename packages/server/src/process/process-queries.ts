@@ -1,5 +1,6 @@
 import {
   encodeBase64,
+  HeadTailBuffer,
   RpcError,
   type ProcessInfo,
   type ReadResult,
@@ -8,7 +9,6 @@ import {
   type WaitParams,
   type WaitResult,
 } from "@x/exec-protocol";
-import { headTail } from "./head-tail.ts";
 import { OutputMatcher } from "./output/output-matcher.ts";
 import type { ProcessOutput } from "./output/process-output.ts";
 import type { TerminalScreen } from "./screen/terminal-screen.ts";
@@ -94,13 +94,17 @@ export async function snapshotOutput(
   const seq = rendered?.seq ?? proc.output.ring.lastSeq;
   const chunks = proc.output.ring.read(0, Number.POSITIVE_INFINITY).filter((chunk) => chunk.seq <= seq);
   const cap = streamCap;
-  const part = (stream: string) => headTail(chunks.filter((c) => c.stream === stream).map((c) => c.data), cap);
+  const part = (stream: string) => {
+    const buffer = new HeadTailBuffer(cap);
+    for (const chunk of chunks) if (chunk.stream === stream) buffer.push(chunk.data);
+    return buffer;
+  };
   const [stdout, stderr, terminal] = [part("stdout"), part("stderr"), part("pty")];
-  const omittedBytes = proc.output.ring.droppedBytes + stdout.omitted + stderr.omitted + terminal.omitted;
+  const omittedBytes = proc.output.ring.droppedBytes + stdout.omittedBytes + stderr.omittedBytes + terminal.omittedBytes;
   return {
-    stdout: encodeBase64(stdout.bytes),
-    stderr: encodeBase64(stderr.bytes),
-    terminal: encodeBase64(terminal.bytes),
+    stdout: encodeBase64(stdout.bytes()),
+    stderr: encodeBase64(stderr.bytes()),
+    terminal: encodeBase64(terminal.bytes()),
     truncated: omittedBytes > 0,
     omittedBytes,
     exitCode: proc.output.exit?.exitCode ?? null,

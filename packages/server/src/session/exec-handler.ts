@@ -3,6 +3,7 @@ import { isAbsolute } from "node:path";
 import {
   decodeBase64,
   isMethodName,
+  Methods,
   parseParams,
   PROTOCOL_VERSION,
   RpcError,
@@ -118,7 +119,7 @@ export class ExecHandler {
   /** Typed entry point for callers that already hold valid params. */
   async call<M extends MethodName>(method: M, params: ParamsOf<M>): Promise<ResultOf<M>> {
     if (this.closed) throw RpcError.invalidRequest("connection is closed");
-    if (method !== "initialize") this.handshake.requireReady(method);
+    if (!Methods[method].beforeHandshake) this.handshake.requireReady(method);
     return (this.methods[method] as MethodImpl<M>)(params);
   }
 

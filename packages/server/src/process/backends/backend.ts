@@ -1,4 +1,6 @@
-import type { OutputStream } from "@x/exec-protocol";
+import type { ExitStatus, OutputStream } from "@x/exec-protocol";
+
+export type { ExitStatus } from "@x/exec-protocol";
 
 /** What a backend needs to start a child. Validated by the session before it gets here. */
 export interface SpawnSpec {
@@ -10,12 +12,6 @@ export interface SpawnSpec {
   readonly rows: number;
   /** Pipe processes only: keep stdin open for writes. */
   readonly pipeStdin: boolean;
-}
-
-export interface ExitStatus {
-  /** Exit status, or 128 + signal number for a signal death. */
-  readonly exitCode: number;
-  readonly signal: string | null;
 }
 
 /** One output stream of a child, pulled chunk by chunk. */

@@ -1,4 +1,4 @@
-import type { OutputNotification, ServerNotification } from "@x/exec-protocol";
+import type { OutputFrame, ServerNotification } from "@x/exec-protocol";
 
 /**
  * A server notification as the process layer produces it: output carries raw
@@ -7,7 +7,7 @@ import type { OutputNotification, ServerNotification } from "@x/exec-protocol";
  */
 export type LiveNotification =
   | Exclude<ServerNotification, { method: "process/output" }>
-  | { method: "process/output"; params: Omit<OutputNotification, "chunk" | "seq"> & { data: Uint8Array; seq: number } };
+  | { method: "process/output"; params: OutputFrame };
 
 /**
  * Where a process's live notifications go: a connection's outbound queue, or an

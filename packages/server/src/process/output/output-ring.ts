@@ -1,10 +1,6 @@
-import type { OutputStream } from "@x/exec-protocol";
+import type { DecodedOutputChunk, OutputStream } from "@x/exec-protocol";
 
-export interface RetainedChunk {
-  readonly seq: number;
-  readonly stream: OutputStream;
-  readonly data: Uint8Array;
-}
+export type RetainedChunk = DecodedOutputChunk;
 
 /**
  * Retained output of one process: chunks with consecutive seqs (the first is 1),

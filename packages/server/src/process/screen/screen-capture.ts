@@ -1,33 +1,16 @@
+import type { Screen, SnapshotParams, SnapshotResult } from "@x/exec-protocol";
 import type { SerializeAddon } from "@xterm/addon-serialize";
 import type { Terminal } from "@xterm/headless";
 
-/** What a rendered terminal shows, read at one point in its output. */
-export interface ScreenSnapshot {
-  readonly cols: number;
-  readonly rows: number;
-  /** 0-based, within the viewport. */
-  readonly cursor: { readonly x: number; readonly y: number };
-  /** The alternate buffer (full-screen programs) is active. */
-  readonly altScreen: boolean;
-  /** The viewport, one string per row, trailing blanks trimmed. */
-  readonly lines: string[];
-  /** Up to the requested number of rows above the viewport, oldest first. */
-  readonly scrollback?: string[];
-  /** ANSI that redraws the screen (and the requested scrollback) in a fresh terminal of the same size. */
-  readonly serialized?: string;
-  /** Seq of the last output chunk reflected in this screen (0 before any). */
-  readonly seq: number;
-  /** Output bytes skipped unparsed because the screen fell too far behind (it was reset there). */
-  readonly droppedBytes: number;
-}
+/** What a rendered terminal shows, read at one point in its output: the protocol's screen, and where it stands. */
+export type ScreenSnapshot = Screen &
+  Pick<SnapshotResult, "serialized" | "seq"> & {
+    /** Output bytes skipped unparsed because the screen fell too far behind (it was reset there). */
+    readonly droppedBytes: number;
+  };
 
-export interface CaptureOptions {
-  /** Rows of scrollback to include (and to serialize); none by default. */
-  readonly scrollback?: number;
-  readonly serialize?: boolean;
-}
-
-type Screen = Omit<ScreenSnapshot, "seq" | "droppedBytes" | "serialized">;
+/** Rows of scrollback to include (and to serialize), and whether to serialize. */
+export type CaptureOptions = Pick<SnapshotParams, "scrollback" | "serialize">;
 
 const TRAILING_BLANKS = / +$/;
 

@@ -1,7 +1,9 @@
 /**
  * Keeps the first and last bytes of a stream within `maxBytes` (half each),
  * counting what fell in between, like codex's unified exec does for a model's
- * context window.
+ * context window: long outputs keep both the command's start (banners, first
+ * errors) and its end (the final result). The client's exec windows and the
+ * server's snapshots both cut output with it.
  */
 export class HeadTailBuffer {
   private readonly headLimit: number;
@@ -45,6 +47,11 @@ export class HeadTailBuffer {
         this.omitted += excess;
       }
     }
+  }
+
+  /** The kept bytes, head then tail, with nothing marking the cut. */
+  bytes(): Uint8Array {
+    return Buffer.concat([...this.head, ...this.tail]);
   }
 
   /**
