@@ -36,9 +36,7 @@ export const ReadResult = Type.Object({
   signal: Type.Optional(ExitSignal),
   closed: Type.Optional(Type.Boolean({ description: "Every output stream has reached end of file." })),
   firstSeq: Type.Optional(Type.Integer({ minimum: 0, description: "Oldest seq still retained." })),
-  droppedBytes: Type.Optional(
-    Type.Integer({ minimum: 0, description: "Bytes dropped from retention so far (oldest first)." }),
-  ),
+  droppedBytes: Type.Optional(Type.Integer({ minimum: 0, description: "Bytes dropped from retention so far (oldest first)." })),
 });
 export type ReadResult = Type.Static<typeof ReadResult>;
 

@@ -7,11 +7,11 @@ import { Prng } from "../prng.ts";
 import { watchRss, type RssWatchdog } from "../rss-watchdog.ts";
 import { ProtocolClient } from "../protocol-client.ts";
 import { warmUp } from "../warm-up.ts";
-import { openWebSocketWire, stdioWire } from "../wire.ts";
+import { openWebSocketWire, stdioWire, type Wire } from "../wire.ts";
 import { within } from "../within.ts";
 import { CaseGenerator } from "./case-generator.ts";
 import type { Discrepancy } from "./expectation.ts";
-import { runRound, type RoundResult, type Stall } from "./fuzz-round.ts";
+import { runRound, type RoundOptions, type RoundResult, type Stall } from "./fuzz-round.ts";
 import { runOversize, type OversizeResult } from "./oversize.ts";
 
 export interface FuzzOptions {
@@ -164,6 +164,11 @@ function daemonArgs(options: FuzzOptions): string[] {
   return ["--max-message-bytes", String(options.maxMessageBytes ?? 1024 * 1024), "--log-level", "error"];
 }
 
+/** One round of `messages` on `wire`: the first two rounds are systematic, the rest random. */
+function roundOn(wire: Wire, generator: CaseGenerator, round: number, messages: number, canary?: RoundOptions["canary"]): Promise<RoundResult> {
+  return runRound({ wire, generator, messages, systematic: round < 2, floodSize: 1000, ...(canary && { canary }) });
+}
+
 function generatorFor(options: FuzzOptions, rng: Prng, marker: string): CaseGenerator {
   const max = options.maxMessageBytes ?? 1024 * 1024;
   return new CaseGenerator({
@@ -204,14 +209,7 @@ async function fuzzWebSocket(options: FuzzOptions, budget: number, rng: Prng): P
     for (let round = 0; acc.messages < budget; round++) {
       const wire = await openWebSocketWire(url);
       const generator = generatorFor(options, rng, marker);
-      const result = await runRound({
-        wire,
-        generator,
-        messages: Math.min(roundSize, budget - acc.messages),
-        systematic: round < 2,
-        floodSize: 1000,
-      });
-      acc.add(result, generator);
+      acc.add(await roundOn(wire, generator, round, Math.min(roundSize, budget - acc.messages)), generator);
       if (round % 2 === 0) wire.close();
       else wire.destroy();
       await within(wire.closed, 5000);
@@ -258,15 +256,8 @@ async function fuzzStdio(options: FuzzOptions, budget: number, rng: Prng): Promi
       const wire = stdioWire(daemon);
       const generator = generatorFor(options, rng, marker);
       const monitor = new CanaryMonitor(`canary-${marker}`);
-      const result = await runRound({
-        wire,
-        generator,
-        messages: Math.min(roundSize, budget - acc.messages),
-        systematic: round < 2,
-        floodSize: 1000,
-        canary: { monitor, env, cwd: tmpdir() },
-      });
-      acc.add(result, generator);
+      const canary = { monitor, env, cwd: tmpdir() };
+      acc.add(await roundOn(wire, generator, round, Math.min(roundSize, budget - acc.messages), canary), generator);
       acc.worstCanary(monitor.stats());
       wire.close();
       const code = (await within(daemon.exited(), 15_000)) ?? "timeout";
