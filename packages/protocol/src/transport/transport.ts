@@ -1,7 +1,7 @@
+import type { NotificationMessage, RequestMessage } from "../jsonrpc.ts";
+
 /** A request or notification as the client sends it (no `"jsonrpc"` member, as exec-server.v0). */
-export type OutboundMessage =
-  | { readonly id: number; readonly method: string; readonly params: unknown }
-  | { readonly method: string; readonly params: unknown };
+export type OutboundMessage = Omit<RequestMessage, "jsonrpc"> | Omit<NotificationMessage, "jsonrpc">;
 
 /** Where a transport delivers what it receives. */
 export interface TransportReceiver {
