@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { ErrorCode } from "@x/exec-protocol";
-import { ClientErrorCode, ConnectionClosedError, ExecServerError, ExecTimeoutError, SpawnFailedError } from "../src/index.ts";
+import { ClientErrorCode, ConnectionClosedError, ExecServerClient, ExecServerError, ExecTimeoutError, SpawnFailedError } from "../src/index.ts";
 import { createError, fromRpcError } from "../src/errors.ts";
 import { importServer, serverBinPath } from "../src/local-server.ts";
 import { OutputLog } from "../src/process/output-log.ts";
@@ -80,5 +80,25 @@ describe("optional server package", () => {
   test("when it is installed, both ways of starting it resolve", async () => {
     expect(typeof (await importServer()).createInProcessTransport).toBe("function");
     expect(serverBinPath()).toEndWith("bin/exec-server.ts");
+  });
+});
+
+describe("stdio line bound", () => {
+  test("a line from the server longer than maxMessageBytes closes the connection with the reason", async () => {
+    // A "server" that answers anything with one 5000-byte line.
+    const child = Bun.spawn(["sh", "-c", "head -c 5000 /dev/zero | tr '\\0' a; echo; sleep 5"], {
+      stdin: "pipe",
+      stdout: "pipe",
+      env: { PATH: "/usr/bin:/bin" },
+    });
+    try {
+      const connecting = ExecServerClient.connectStdio({ readable: child.stdout, writable: child.stdin, maxMessageBytes: 1024 });
+      const error = await connecting.catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ConnectionClosedError);
+      expect((error as Error).message).toContain("larger than the 1024-byte limit");
+    } finally {
+      child.kill("SIGKILL");
+      await child.exited;
+    }
   });
 });
