@@ -1,8 +1,10 @@
 import Type from "typebox";
 
 /**
- * JSON-RPC 2.0 envelopes as exec-server sends them: without the `"jsonrpc"` member.
- * Inbound messages may carry `"jsonrpc": "2.0"`; it is accepted and ignored.
+ * JSON-RPC 2.0 envelopes. exec-server.v0 peers omit the `"jsonrpc"` member and
+ * never see it; a peer whose request carries `"jsonrpc": "2.0"` gets it on that
+ * response and on every notification from then on. Batch arrays are answered
+ * with arrays.
  */
 export const RequestId = Type.Union([Type.String(), Type.Number()], {
   description: "Client-chosen request id, echoed in the response.",

@@ -138,6 +138,9 @@ describe.each(["in-process", "--connect"] as const)("exec-server mcp (%s)", (mod
       output += polled.structured.output;
       await Bun.sleep(200); // output produced between calls must come with the next one
     }
+    // Calls an agent sends at once take turns: together they still miss nothing.
+    const both = await Promise.all([1, 2].map(() => call(client, "write_stdin", { session_id: sessionId, yield_time_ms: 200 })));
+    output += both.map((result) => result.structured.output).join("");
     const listed = await call(client, "list_sessions", {});
     const row = (listed.structured.sessions as Array<Record<string, any>>).find((s) => s.session_id === sessionId)!;
     expect(row).toMatchObject({ command: cmd, running: true, tty: false, exit_code: null });

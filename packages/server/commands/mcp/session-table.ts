@@ -23,6 +23,7 @@ const KILL_WAIT_MS = 5000;
 export class SessionTable {
   private nextId = 1;
   private readonly sessions = new Map<number, Session>();
+  private readonly turns = new Map<number, Promise<unknown>>();
 
   add(process: ProcessHandle, info: Omit<Session, "id" | "process" | "startedAt">): Session {
     const session: Session = { id: this.nextId++, process, startedAt: new Date(), ...info };
@@ -37,6 +38,21 @@ export class SessionTable {
     const known = [...this.sessions.keys()];
     const hint = known.length === 0 ? "there are no sessions" : `sessions are ${known.join(", ")}`;
     throw new ToolFailure(`no session ${id}: ${hint} (exec_command returns a session_id only while its command runs)`);
+  }
+
+  /**
+   * Runs `work` after every earlier call on the same session has finished: an
+   * agent may send calls concurrently, and a session's windows share one cursor.
+   */
+  exclusive<T>(session: Session, work: () => Promise<T>): Promise<T> {
+    const previous = this.turns.get(session.id) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    const settled = next.catch(() => {});
+    this.turns.set(session.id, settled);
+    void settled.then(() => {
+      if (this.turns.get(session.id) === settled) this.turns.delete(session.id);
+    });
+    return next;
   }
 
   list(): Session[] {
@@ -59,6 +75,7 @@ export class SessionTable {
     const exited = this.list().filter((session) => session.process.exitStatus !== undefined);
     for (const session of exited.slice(0, Math.max(0, exited.length - MAX_EXITED_SESSIONS))) {
       this.sessions.delete(session.id);
+      this.turns.delete(session.id);
     }
   }
 }

@@ -24,25 +24,27 @@ export const writeStdin = defineTool({
   },
   output: ExecResultShape,
   async run(args, { sessions }) {
-    const started = performance.now();
     const session = sessions.get(args.session_id);
-    const exit = session.process.exitStatus;
-    const chars = args.chars ?? "";
-    if (chars !== "" && exit !== undefined) {
-      throw new ToolFailure(
-        `session ${session.id} has exited (exit code ${exit.exitCode}); nothing was written. ` +
-          "Call write_stdin with empty chars to read its remaining output.",
-      );
-    }
-    if (chars !== "" && !session.tty) {
-      // Pipe sessions start with stdin closed; only a terminal takes input.
-      throw new ToolFailure(`session ${session.id} was started without tty, so it has no stdin; start it with tty: true`);
-    }
-    const window = await session.process.exec({
-      ...(chars !== "" ? { input: chars } : {}),
-      yieldTimeMs: args.yield_time_ms ?? DEFAULT_WRITE_YIELD_MS,
-      maxOutputBytes: maxOutputBytes(args.max_output_tokens),
+    return sessions.exclusive(session, async () => {
+      const started = performance.now();
+      const exit = session.process.exitStatus;
+      const chars = args.chars ?? "";
+      if (chars !== "" && exit !== undefined) {
+        throw new ToolFailure(
+          `session ${session.id} has exited (exit code ${exit.exitCode}); nothing was written. ` +
+            "Call write_stdin with empty chars to read its remaining output.",
+        );
+      }
+      if (chars !== "" && !session.tty) {
+        // Pipe sessions start with stdin closed; only a terminal takes input.
+        throw new ToolFailure(`session ${session.id} was started without tty, so it has no stdin; start it with tty: true`);
+      }
+      const window = await session.process.exec({
+        ...(chars !== "" ? { input: chars } : {}),
+        yieldTimeMs: args.yield_time_ms ?? DEFAULT_WRITE_YIELD_MS,
+        maxOutputBytes: maxOutputBytes(args.max_output_tokens),
+      });
+      return execReply(window, session, started);
     });
-    return execReply(window, session, started);
   },
 });
