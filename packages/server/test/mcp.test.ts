@@ -196,12 +196,17 @@ test("end of stdin (the MCP client gone) kills every session's tree and exits 0"
   send({ id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "0" } } });
   expect((await lines.next()).value).toMatchObject({ id: 1, result: { serverInfo: { name: "exec-server" } } });
   send({ method: "notifications/initialized" });
-  send({ id: 2, method: "tools/call", params: { name: "exec_command", arguments: { cmd: "sleep 300 & sleep 301", yield_time_ms: 300 } } });
-  expect((await lines.next()).value).toMatchObject({ id: 2, result: { structuredContent: { running: true, session_id: 1 } } });
+  send({ id: 2, method: "tools/call", params: { name: "exec_command", arguments: { cmd: "sleep 300 & setsid sleep 301 & echo $!; sleep 302", yield_time_ms: 300 } } });
+  const started = (await lines.next()).value;
+  expect(started).toMatchObject({ id: 2, result: { structuredContent: { running: true, session_id: 1 } } });
+  // One that left the process group and session: the tree kill must still find it.
+  const escapee = Number(started.result.structuredContent.output.trim());
+  expect(alive(escapee)).toBe(true);
   send({ id: 3, method: "tools/call", params: { name: "list_sessions", arguments: {} } });
   const pid = (await lines.next()).value.result.structuredContent.sessions[0].pid as number;
   expect(alive(pid)).toBe(true);
   void child.stdin.end();
   expect(await child.exited).toBe(0);
   expect(alive(pid)).toBe(false);
+  expect(alive(escapee)).toBe(false);
 });

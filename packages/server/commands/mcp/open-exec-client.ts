@@ -19,7 +19,8 @@ const CLIENT_NAME = "exec-server-mcp";
  * kills them itself, a daemon does when the connection ends.
  */
 export async function openExecClient(target: ExecTarget, env: Record<string, string | undefined> = process.env): Promise<ExecServerClient> {
-  if (target.connect === undefined) return connectInProcess({ clientName: CLIENT_NAME });
+  // As in the daemon: every child of this process comes from its process manager, so it may reap orphans.
+  if (target.connect === undefined) return connectInProcess({ clientName: CLIENT_NAME, config: { subreaper: true } });
   if (!/^wss?:\/\//.test(target.connect)) {
     throw new Error(`--connect must be a ws:// or wss:// URL; got ${JSON.stringify(target.connect)}`);
   }
