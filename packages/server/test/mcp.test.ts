@@ -103,7 +103,8 @@ describe.each(["in-process", "--connect"] as const)("exec-server mcp (%s)", (mod
     expect(started.text).toStartWith(`Process running with session ID ${sessionId}`);
 
     let listing = "";
-    for (let i = 0; i < 20 && !listing.includes("marker-file.txt"); i++) {
+    // Until the listing and the next prompt are both in: the screen is read after them.
+    for (let i = 0; i < 20 && !/marker-file\.txt[^]*\$ $/.test(listing); i++) {
       const polled = await call(client, "write_stdin", { session_id: sessionId, chars: i === 0 ? "ls\n" : "", yield_time_ms: 500 });
       expect(polled.isError).toBe(false);
       listing += polled.structured.output;
@@ -209,4 +210,21 @@ test("end of stdin (the MCP client gone) kills every session's tree and exits 0"
   expect(await child.exited).toBe(0);
   expect(alive(pid)).toBe(false);
   expect(alive(escapee)).toBe(false);
+});
+
+test("--connect with a wrong token fails at start with a message, before any MCP traffic", async () => {
+  const daemon = await startDaemon("websocket", ["--token", TOKEN]);
+  try {
+    const child = Bun.spawn([PACKAGE_BIN, "mcp", "--connect", daemon.url!, "--token", "wrong"], {
+      env: childEnv(),
+      stdin: "pipe",
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    expect(await child.exited).toBe(1);
+    expect(await new Response(child.stderr).text()).toContain("exec-server mcp: cannot reach the exec server");
+    expect(await new Response(child.stdout).text()).toBe("");
+  } finally {
+    await daemon.stop();
+  }
 });
