@@ -196,12 +196,12 @@ describe.each<TransportKind>(["stdio", "websocket"])("exec-server.v0 over %s", (
     client.sendRaw("{not json");
     const parseError = await client.waitFor((m) => m.id === null && m.error?.code === -32700);
     expect(parseError.error.message).toContain("parse error");
-    client.sendRaw("[1,2]");
+    client.sendRaw('{"id":98,"method":"process/terminate","params":{"processId":"x"},"jsonrpc":"1.0"}');
+    // Anything but "2.0" in the member is ignored, as before: a v0 answer.
+    expect(await client.waitFor((m) => m.id === 98)).toEqual({ id: 98, result: { running: false } });
     client.sendRaw('{"id":{"x":1},"method":"initialize"}');
     await client.waitFor((m) => m.id === null && m.error?.message?.includes("id must be"));
     expect((await client.request("process/terminate", { processId: "x" }, "string-id")).result).toEqual({ running: false });
-    client.send({ jsonrpc: "2.0", id: 99, method: "process/terminate", params: { processId: "x" } });
-    expect(await client.waitFor((m) => m.id === 99)).toEqual({ id: 99, result: { running: false } });
     client.notify("something/unknown", {});
     expect((await client.request("process/terminate", { processId: "x" })).result).toEqual({ running: false });
   });

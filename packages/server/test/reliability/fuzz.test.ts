@@ -63,13 +63,19 @@ describe("the fuzzer", () => {
   });
 
   test("expectations follow JSON-RPC 2.0 and each transport's framing", () => {
-    expect(expectFor('{"id":7,"method":"m"}')).toEqual({ kind: "response", key: "n:7" });
-    expect(expectFor('{"method":"m"}')).toEqual({ kind: "none" });
-    expect(expectFor('{"id":null,"method":"m"}')).toEqual({ kind: "null-error", code: -32600 });
-    expect(expectFor('{"id":1e400,"method":"m"}')).toEqual({ kind: "null-error", code: -32600 });
-    expect(expectFor('{"id":1,"result":1}')).toEqual({ kind: "none" });
-    expect(expectFor("[]")).toEqual({ kind: "null-error", code: -32600 });
-    expect(expectFor("{")).toEqual({ kind: "null-error", code: -32700 });
+    expect(expectFor('{"id":7,"method":"m"}')).toEqual([{ kind: "response", key: "n:7" }]);
+    expect(expectFor('{"method":"m"}')).toEqual([]);
+    expect(expectFor('{"id":null,"method":"m"}')).toEqual([{ kind: "null-error", code: -32600 }]);
+    expect(expectFor('{"id":1e400,"method":"m"}')).toEqual([{ kind: "null-error", code: -32600 }]);
+    expect(expectFor('{"id":1,"result":1}')).toEqual([]);
+    expect(expectFor("{")).toEqual([{ kind: "null-error", code: -32700 }]);
+    // Batches: an entry per request inside the array reply; an empty batch owes one error.
+    expect(expectFor("[]")).toEqual([{ kind: "null-error", code: -32600 }]);
+    expect(expectFor('[{"id":1,"method":"m"},{"method":"n"},2]')).toEqual([
+      { kind: "response", key: "n:1" },
+      { kind: "null-error", code: -32600 },
+    ]);
+    expect(expectFor('[{"method":"n"}]')).toEqual([]);
     expect(inboundTexts(" \r", "stdio")).toEqual([]);
     expect(inboundTexts(" ", "websocket")).toEqual([" "]);
     expect(inboundTexts("a\nb\r", "stdio")).toEqual(["a", "b"]);

@@ -1,3 +1,5 @@
+import { MAX_BATCH_ENTRIES } from "@x/exec-protocol";
+
 /**
  * What the daemon owes for one inbound message, from JSON-RPC 2.0: a response
  * with the request's id; an error with id null when the message is not JSON
@@ -6,10 +8,7 @@
  */
 export type Expectation =
   | { readonly kind: "response"; readonly key: string }
-  | { readonly kind: "null-error"; readonly code: number }
-  | { readonly kind: "none" };
-
-const NONE: Expectation = { kind: "none" };
+  | { readonly kind: "null-error"; readonly code: number };
 
 /** A stable key for a request id as it round-trips through JSON. */
 export function idKey(id: string | number): string {
@@ -20,25 +19,37 @@ export function isValidId(id: unknown): id is string | number {
   return typeof id === "string" || (typeof id === "number" && Number.isFinite(id));
 }
 
-export function expectFor(text: string): Expectation {
+/**
+ * Everything owed for one inbound text. A batch array owes what its entries
+ * owe (inside one array reply); an empty or oversized batch owes one error.
+ */
+export function expectFor(text: string): Expectation[] {
   let message: unknown;
   try {
     message = JSON.parse(text);
   } catch {
-    return { kind: "null-error", code: -32700 };
+    return [{ kind: "null-error", code: -32700 }];
   }
+  if (Array.isArray(message)) {
+    if (message.length === 0 || message.length > MAX_BATCH_ENTRIES) return [{ kind: "null-error", code: -32600 }];
+    return message.flatMap(expectForMessage);
+  }
+  return expectForMessage(message);
+}
+
+function expectForMessage(message: unknown): Expectation[] {
   if (typeof message !== "object" || message === null || Array.isArray(message)) {
-    return { kind: "null-error", code: -32600 };
+    return [{ kind: "null-error", code: -32600 }];
   }
   const record = message as Record<string, unknown>;
   const hasId = Object.hasOwn(record, "id");
   const id = record.id;
   if (typeof record.method !== "string") {
-    if (hasId && (Object.hasOwn(record, "result") || Object.hasOwn(record, "error"))) return NONE;
-    return isValidId(id) ? { kind: "response", key: idKey(id) } : { kind: "null-error", code: -32600 };
+    if (hasId && (Object.hasOwn(record, "result") || Object.hasOwn(record, "error"))) return [];
+    return [isValidId(id) ? { kind: "response", key: idKey(id) } : { kind: "null-error", code: -32600 }];
   }
-  if (!hasId) return NONE;
-  return isValidId(id) ? { kind: "response", key: idKey(id) } : { kind: "null-error", code: -32600 };
+  if (!hasId) return [];
+  return [isValidId(id) ? { kind: "response", key: idKey(id) } : { kind: "null-error", code: -32600 }];
 }
 
 const utf8 = new TextEncoder();
@@ -94,12 +105,14 @@ export class ResponseTally {
   readonly internalErrors = new Map<string, number>();
   readonly malformed: string[] = [];
 
-  expect(expectation: Expectation): void {
-    if (expectation.kind === "response") {
-      this.requestsOwed++;
-      if (bump(this.owed, expectation.key) > (this.got.get(expectation.key) ?? 0)) this.deficit++;
-    } else if (expectation.kind === "null-error") {
-      if (bump(this.nullOwed, expectation.code) > (this.nullGot.get(expectation.code) ?? 0)) this.deficit++;
+  expect(expectations: readonly Expectation[]): void {
+    for (const expectation of expectations) {
+      if (expectation.kind === "response") {
+        this.requestsOwed++;
+        if (bump(this.owed, expectation.key) > (this.got.get(expectation.key) ?? 0)) this.deficit++;
+      } else {
+        if (bump(this.nullOwed, expectation.code) > (this.nullGot.get(expectation.code) ?? 0)) this.deficit++;
+      }
     }
   }
 

@@ -57,28 +57,35 @@ export async function runRound(options: RoundOptions): Promise<RoundResult> {
     const now = performance.now();
     const silence = now - lastInbound;
     lastInbound = now;
-    let message: Record<string, unknown>;
+    let parsed: Record<string, unknown> | Array<Record<string, unknown>>;
     try {
-      message = JSON.parse(text);
+      parsed = JSON.parse(text);
     } catch {
       tally.malformed.push(text.slice(0, 300));
       return;
     }
-    if (typeof message.method === "string") {
-      notifications++;
-      return;
-    }
-    tally.record(message, text);
-    if (tracking && silence > stall.ms && tally.outstanding > 0 && isValidId(message.id)) {
-      stall = { ms: Math.round(silence), endedBy: sentKeys.get(idKey(message.id)) ?? "?" };
+    // A batch's reply: one array holding only responses, never empty.
+    if (Array.isArray(parsed) && parsed.length === 0) tally.malformed.push(text.slice(0, 300));
+    for (const message of Array.isArray(parsed) ? parsed : [parsed]) {
+      if (typeof message?.method === "string") {
+        if (Array.isArray(parsed)) tally.malformed.push(text.slice(0, 300));
+        else notifications++;
+        continue;
+      }
+      tally.record(message, text);
+      if (tracking && silence > stall.ms && tally.outstanding > 0 && isValidId(message.id)) {
+        stall = { ms: Math.round(silence), endedBy: sentKeys.get(idKey(message.id)) ?? "?" };
+      }
     }
   });
 
   const send = (fuzzCase: FuzzCase) => {
     for (const text of inboundTexts(fuzzCase.payload, wire.kind)) {
-      const expectation = expectFor(text);
-      tally.expect(expectation);
-      if (expectation.kind === "response") sentKeys.set(expectation.key, `${fuzzCase.label} (${text.length} chars)`);
+      const expectations = expectFor(text);
+      tally.expect(expectations);
+      for (const expectation of expectations) {
+        if (expectation.kind === "response") sentKeys.set(expectation.key, `${fuzzCase.label} (${text.length} chars)`);
+      }
     }
     if (typeof fuzzCase.payload === "string" && wire.kind === "websocket") wire.send(fuzzCase.payload);
     else if (wire.kind === "stdio") wire.sendRaw(withNewline(fuzzCase.payload));
