@@ -2,6 +2,15 @@ import { join } from "node:path";
 
 export const SERVER_BIN = join(import.meta.dir, "..", "..", "bin", "exec-server.ts");
 
+/**
+ * How tests start the daemon: from source, or a compiled executable when
+ * `EXEC_SERVER_BIN` names one (`bun run test:binary`).
+ */
+export function daemonCommand(): string[] {
+  const bin = process.env.EXEC_SERVER_BIN;
+  return bin ? [bin] : ["bun", SERVER_BIN];
+}
+
 export type TransportKind = "stdio" | "websocket";
 
 export interface Daemon {
@@ -14,9 +23,9 @@ export interface Daemon {
 }
 
 /** Starts the real daemon binary. For websocket, waits for its "listening on" line. */
-export async function startDaemon(kind: TransportKind, extraArgs: string[] = []): Promise<Daemon> {
+export async function startDaemon(kind: TransportKind, extraArgs: string[] = [], command = daemonCommand()): Promise<Daemon> {
   const args = kind === "websocket" ? ["--listen", "ws://127.0.0.1:0", ...extraArgs] : extraArgs;
-  const proc = Bun.spawn(["bun", SERVER_BIN, ...args], { stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+  const proc = Bun.spawn([...command, ...args], { stdin: "pipe", stdout: "pipe", stderr: "pipe" });
   let stderrText = "";
   const stderrDone = (async () => {
     const decoder = new TextDecoder();
