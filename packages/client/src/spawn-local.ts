@@ -83,7 +83,13 @@ async function stop(child: Bun.Subprocess<"pipe", "pipe", "inherit" | "ignore">)
 
 /** `bin/exec-server.ts` of the installed `exec-server` package. */
 function localServerBin(): string {
-  const manifestPath = Bun.resolveSync("exec-server/package.json", import.meta.dir);
+  let manifestPath: string;
+  try {
+    manifestPath = Bun.resolveSync("exec-server/package.json", import.meta.dir);
+  } catch {
+    // An optional peer dependency: a client of a remote server does not need the daemon.
+    throw new Error("the exec-server package is not installed; install it with `bun add exec-server` (or pass { command })");
+  }
   const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as { bin?: string | Record<string, string> };
   const bin = typeof manifest.bin === "string" ? manifest.bin : manifest.bin?.["exec-server"];
   if (bin === undefined) throw new Error(`${manifestPath} declares no exec-server bin`);
