@@ -5,6 +5,7 @@
  * temporary HOME, caches and TMPDIR) runs, as written in the READMEs:
  *   - the install lines of the README's "Install" section,
  *   - the client README's first example, and its `withExecServer` test file (`bun test`),
+ *   - the first example of the server's and the protocol's READMEs,
  *   - `bunx exec-server --version`,
  *   - the first example with only `@x/exec-client` installed: it must fail naming the fix.
  * Everything it starts is stopped and every temporary directory removed, also on failure;
@@ -110,6 +111,19 @@ async function main(): Promise<void> {
     writeFileSync(join(app.dir, name), testFile);
     const { stderr } = await run(["bun", "test", `./${name}`], { cwd: app.dir, env: app.env, timeoutMs: 60_000 });
     if (!/\b1 pass\b/.test(stderr) || !/\b0 fail\b/.test(stderr)) throw new Error(`bun test did not pass one test:\n${stderr}`);
+  });
+
+  await step("the server and protocol READMEs' examples", async () => {
+    const checks = [
+      { readme: "packages/server/README.md", expect: "no transport\n" },
+      { readme: "packages/protocol/README.md", expect: "exec-server.v0 {" },
+    ];
+    for (const check of checks) {
+      const code = firstBlock(readFileSync(join(ROOT, check.readme), "utf8"), "ts", undefined, check.readme);
+      writeFileSync(join(app.dir, "readme-example.ts"), code);
+      const { stdout } = await run(["bun", "readme-example.ts"], { cwd: app.dir, env: app.env, timeoutMs: 60_000 });
+      if (!stdout.startsWith(check.expect)) throw new Error(`${check.readme}: unexpected output ${JSON.stringify(stdout)}`);
+    }
   });
 
   const bare = userProject("bunx", local.url);
