@@ -19,6 +19,8 @@ export type TransportKind = "stdio" | "websocket";
 
 export interface DaemonOptions {
   readonly transport: TransportKind;
+  /** The daemon command; default `daemonCommand()`. */
+  readonly command?: readonly string[];
   /** Extra CLI flags (`--listen` is added for websocket). */
   readonly args?: readonly string[];
   /** Added to the daemon's environment; `undefined` values remove a variable. */
@@ -75,7 +77,7 @@ export class DaemonProcess implements AsyncDisposable {
     for (const [key, value] of Object.entries({ ...process.env, EXEC_SERVER_TOKEN: undefined, HOME: home, ...options.env })) {
       if (value !== undefined) env[key] = value;
     }
-    const proc = Bun.spawn([...daemonCommand(), ...listen, ...(options.args ?? [])], {
+    const proc = Bun.spawn([...(options.command ?? daemonCommand()), ...listen, ...(options.args ?? [])], {
       stdin: "pipe",
       stdout: "pipe",
       stderr: "pipe",

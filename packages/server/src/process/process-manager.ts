@@ -26,6 +26,11 @@ export class ProcessManager {
     this.ptyBackend = config.ptyBackend === "ffi" ? ptyFfiBackend : ptyNativeBackend;
   }
 
+  /** Rejects with a SpawnError when the backend for this kind of child cannot run. */
+  async prepare(tty: boolean): Promise<void> {
+    await (tty ? this.ptyBackend : pipeBackend).prepare?.();
+  }
+
   /** Throws SpawnError when the OS refuses. */
   spawn(processId: string, spec: SpawnSpec, tty: boolean, sink: LiveSink): ManagedProcess {
     const backend = tty ? this.ptyBackend : pipeBackend;

@@ -194,6 +194,9 @@ export class ExecHandler {
     if (!isAbsolute(cwd)) throw RpcError.invalidParams("cwd must be an absolute path");
     const cwdStat = await stat(cwd).catch(() => undefined);
     if (!cwdStat?.isDirectory()) throw RpcError.invalidParams(`cwd ${cwd} does not exist or is not a directory`);
+    await this.manager.prepare(tty).catch((error: unknown) => {
+      throw error instanceof SpawnError ? RpcError.internal(error.message) : error;
+    });
     // Checked again: another start with this id may have won while we awaited stat.
     if (processes.has(processId)) throw RpcError.invalidRequest(`process ${processId} already exists`);
     if (this.closed) throw RpcError.invalidRequest("connection is closed");

@@ -47,6 +47,11 @@ export interface ChildHandle {
 
 export interface ProcessBackend {
   readonly name: string;
+  /**
+   * Resolves once the backend can serve children (e.g. its reader thread runs);
+   * rejects with a `SpawnError` saying why it cannot. Awaited before every spawn.
+   */
+  prepare?(): Promise<void>;
   /** Throws `SpawnError` when the OS refuses to start the child. */
   spawn(spec: SpawnSpec): ChildHandle;
 }

@@ -41,6 +41,13 @@ function commandLine(spec: SpawnSpec): string[] {
  */
 export const ptyFfiBackend: ProcessBackend = {
   name: "pty-ffi",
+  async prepare() {
+    try {
+      await PtyReader.ready();
+    } catch (error) {
+      throw new SpawnError(`cannot start a PTY (--pty-backend ffi): ${(error as Error).message}`);
+    }
+  },
   spawn(spec: SpawnSpec): ChildHandle {
     const argv0 = spec.argv[0]!;
     let command: string[];

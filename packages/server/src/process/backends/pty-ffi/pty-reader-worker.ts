@@ -35,6 +35,7 @@ function handle(message: ToWorker): void {
     case "init":
       wakeFd = message.wakeFd;
       posted = new Int32Array(message.posted);
+      post({ type: "ready" });
       void loop();
       break;
     case "add":

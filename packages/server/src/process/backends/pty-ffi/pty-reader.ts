@@ -32,6 +32,22 @@ export class PtyReader {
     return PtyReader.shared;
   }
 
+  /**
+   * Resolves once the shared worker runs; rejects with the reason it cannot
+   * start (e.g. its module is missing from a compiled executable), so a spawn
+   * can be refused instead of a child's output being lost.
+   */
+  static ready(): Promise<void> {
+    try {
+      return PtyReader.get().started;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  private readonly started: Promise<void>;
+  private settleStart!: (error?: Error) => void;
+
   private readonly worker: Worker;
   private readonly wakeFd: number;
   private readonly posted = new Int32Array(new SharedArrayBuffer(4));
@@ -41,8 +57,12 @@ export class PtyReader {
   private failed = false;
 
   private constructor() {
+    this.started = new Promise<void>((resolve, reject) => {
+      this.settleStart = (error) => (error ? reject(error) : resolve());
+    });
+    this.started.catch(() => {}); // a start failure is reported to whoever awaits ready()
     this.wakeFd = openEventFd();
-    this.worker = new Worker(new URL("./pty-reader-worker.ts", import.meta.url).href);
+    this.worker = new Worker(workerUrl());
     this.worker.onmessage = (event: MessageEvent<FromWorker>) => this.dispatch(event.data);
     this.worker.onerror = (event) => this.fail(event);
     this.worker.unref();
@@ -81,6 +101,7 @@ export class PtyReader {
   }
 
   private dispatch(message: FromWorker): void {
+    if (message.type === "ready") return this.settleStart();
     const listener = this.registered.get(message.id)?.listener;
     if (!listener) return; // removed while the message was in flight
     if (message.type === "data") listener.onData(message.chunk, message.stalled);
@@ -97,6 +118,7 @@ export class PtyReader {
     if (this.failed) return;
     this.failed = true;
     console.error("pty reader worker failed:", event.message);
+    this.settleStart(new Error(`pty reader worker failed: ${event.message}`));
     this.worker.terminate();
     const entries = [...this.registered.values()];
     this.registered.clear();
@@ -107,4 +129,15 @@ export class PtyReader {
     }
     libc.close(this.wakeFd);
   }
+}
+
+/**
+ * Under `bun build --compile` every module is bundled into the executable, whose
+ * own path is `import.meta.url`; the worker is a separate entry point stored
+ * beside it as `pty-reader-worker.js` (scripts/build-binary.ts names it so).
+ */
+function workerUrl(): string {
+  const source = new URL("./pty-reader-worker.ts", import.meta.url);
+  if (!source.pathname.startsWith("/$bunfs/")) return source.href;
+  return new URL("./pty-reader-worker.js", import.meta.url).href;
 }

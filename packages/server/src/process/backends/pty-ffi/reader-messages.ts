@@ -20,6 +20,8 @@ export type ToWorker =
   | { readonly type: "want-write"; readonly id: number };
 
 export type FromWorker =
+  /** The worker's module loaded and took `init`: until then no PTY may be started on it. */
+  | { readonly type: "ready" }
   /** `stalled`: the worker stopped reading this PTY until credit comes back. */
   | { readonly type: "data"; readonly id: number; readonly chunk: Uint8Array; readonly stalled: boolean }
   | { readonly type: "eof"; readonly id: number }
