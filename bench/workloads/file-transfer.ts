@@ -17,8 +17,8 @@ export async function measureFileTransfer(spec: TargetSpec): Promise<Measurement
   // The case's command is `cat FILE`: FILE is what gets moved, and `cat` is the comparison.
   const sourceFile = spec.command.at(-1)!;
   const scratch = realpathSync(mkdtempSync(join(tmpdir(), "exec-server-bench-files-")));
-  const server = await startDaemon({ daemonArgs: [...(spec.daemonArgs ?? []), "--fs-root", scratch] });
-  const client = await ExecServerClient.connectWebSocket({ url: server.url, clientName: "bench-files" });
+  const server = await startDaemon("websocket", { daemonArgs: [...(spec.daemonArgs ?? []), "--fs-root", scratch] });
+  const client = await ExecServerClient.connectWebSocket({ url: server.url!, clientName: "bench-files" });
   try {
     const bytes = statSync(sourceFile).size;
     const expectedHash = createHash("sha256").update(await Bun.file(sourceFile).bytes()).digest("hex");
@@ -58,7 +58,7 @@ export async function measureFileTransfer(spec: TargetSpec): Promise<Measurement
     };
   } finally {
     await client.close();
-    await server.stop();
+    await server.stop("SIGTERM", 3_000);
     rmSync(scratch, { recursive: true, force: true });
   }
 }

@@ -25,7 +25,7 @@ import {
 } from "./schemas/fs.ts";
 import { EnvironmentInfoParams, EnvironmentInfoResult } from "./schemas/environment.ts";
 import { HttpBodyDeltaNotification, HttpRequestParams, HttpRequestResult } from "./schemas/http.ts";
-import { method } from "./methods.ts";
+import { method } from "./method-spec.ts";
 
 /**
  * The methods about the machine rather than its processes (files, environment,

@@ -1,6 +1,6 @@
 import { closedError, timeoutError } from "../errors.ts";
 import { settledWithin } from "../timers.ts";
-import type { OutboundMessage, Transport, TransportReceiver } from "./transport.ts";
+import type { OutboundMessage, Transport, TransportReceiver } from "@x/exec-protocol";
 
 export interface WebSocketTransportOptions {
   readonly url: string;

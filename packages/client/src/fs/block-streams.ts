@@ -1,5 +1,5 @@
 import { decodeBase64, encodeBase64, FS_MAX_BLOCK_BYTES } from "@x/exec-protocol";
-import type { MachineRpc } from "./fs-client.ts";
+import type { MachineRpc } from "../machine-rpc.ts";
 
 export interface OpenReadOptions {
   /** Bytes per fs/readBlock (default and cap 1 MiB). */

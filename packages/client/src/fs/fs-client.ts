@@ -4,17 +4,13 @@ import {
   type FsMetadata,
   type FsWalkOptions,
   type FsWalkResult,
-  type MethodName,
   type ParamsOf,
   type ResultOf,
 } from "@x/exec-protocol";
 import { openReadStream, openWriteStream, type OpenReadOptions, type OpenWriteOptions } from "./block-streams.ts";
 import { FsWatch } from "./fs-watch.ts";
+import type { MachineRpc } from "../machine-rpc.ts";
 import type { WatchRouter } from "./watch-router.ts";
-
-export interface MachineRpc {
-  request<M extends MethodName>(method: M, params: ParamsOf<M>): Promise<ResultOf<M>>;
-}
 
 export type ReadFileOptions = Pick<ParamsOf<"fs/readFile">, "offset" | "length">;
 export type WriteFileOptions = Pick<ParamsOf<"fs/writeFile">, "mode" | "atomic" | "createOnly">;

@@ -1,5 +1,5 @@
 import { encodeBase64 } from "@x/exec-protocol";
-import type { MachineRpc } from "../fs/fs-client.ts";
+import type { MachineRpc } from "../machine-rpc.ts";
 import type { BodyStreams } from "./body-streams.ts";
 
 export interface RemoteFetchInit extends RequestInit {

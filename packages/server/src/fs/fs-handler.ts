@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { cp, lstat, mkdir, open, opendir, realpath, rename, rm, stat, unlink, type FileHandle } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { encodeBase64, decodeBase64, ErrorCode, RpcError, type MachineMethodName, type ParamsOf, type ResultOf } from "@x/exec-protocol";
-import type { LiveSink } from "../process/live-sink.ts";
+import type { LiveSink } from "../process/output/live-sink.ts";
 import { FileHandles } from "./file-handles.ts";
 import { FsLimits } from "./fs-limits.ts";
 import type { FsRoots } from "./fs-roots.ts";

@@ -2,7 +2,7 @@ import { watch, type FSWatcher } from "node:fs";
 import { lstat } from "node:fs/promises";
 import { join } from "node:path";
 import { ErrorCode, RpcError, type FsChange } from "@x/exec-protocol";
-import type { LiveSink } from "../process/live-sink.ts";
+import type { LiveSink } from "../process/output/live-sink.ts";
 import { FsLimits } from "./fs-limits.ts";
 import { toRpcError } from "./os-error.ts";
 import type { FsRoots } from "./fs-roots.ts";

@@ -8,7 +8,7 @@ import {
   type ParamsOf,
   type ResultOf,
 } from "@x/exec-protocol";
-import type { LiveSink } from "../process/live-sink.ts";
+import type { LiveSink } from "../process/output/live-sink.ts";
 
 /** Per-connection bounds of http/request (documented in the README). */
 export const HttpLimits = {

@@ -4,7 +4,7 @@ import { environmentInfo } from "../environment/environment-info.ts";
 import { FsHandler } from "../fs/fs-handler.ts";
 import { FsRoots } from "../fs/fs-roots.ts";
 import { HttpRequests } from "../http/http-requests.ts";
-import type { LiveSink } from "../process/live-sink.ts";
+import type { LiveSink } from "../process/output/live-sink.ts";
 
 /**
  * The machine methods of one connection (fs/*, environment/info, http/request),

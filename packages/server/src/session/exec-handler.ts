@@ -3,6 +3,7 @@ import {
   ErrorCode,
   isMachineMethod,
   isMethodName,
+  Methods,
   parseParams,
   PROTOCOL_VERSION,
   RpcError,
@@ -14,8 +15,8 @@ import {
 import type { ServerConfig } from "../config.ts";
 import { MachineHandler } from "../machine/machine-handler.ts";
 import { silentLogger, type Logger } from "../log.ts";
-import { SpawnError } from "../process/backend.ts";
-import type { LiveSink } from "../process/live-sink.ts";
+import { SpawnError } from "../process/backends/backend.ts";
+import type { LiveSink } from "../process/output/live-sink.ts";
 import type { ManagedProcess } from "../process/managed-process.ts";
 import type { ProcessManager } from "../process/process-manager.ts";
 import { Attachments } from "./attachments.ts";
@@ -91,7 +92,7 @@ export class ExecHandler {
         processId: params.processId,
         tty: attached.tty,
         running: attached.running,
-        nextSeq: attached.ring.nextSeq,
+        nextSeq: attached.output.ring.nextSeq,
       };
     },
     "process/detach": (params) => {
@@ -124,7 +125,7 @@ export class ExecHandler {
   /** Typed entry point for callers that already hold valid params. */
   async call<M extends MethodName>(method: M, params: ParamsOf<M>): Promise<ResultOf<M>> {
     if (this.closed) throw RpcError.invalidRequest("connection is closed");
-    if (method !== "initialize") this.handshake.requireReady(method);
+    if (!Methods[method].beforeHandshake) this.handshake.requireReady(method);
     if (isMachineMethod(method)) return this.machine.call(method, params as ParamsOf<typeof method>) as ResultOf<M>;
     return (this.methods[method as Exclude<M, MachineMethodName>] as MethodImpl<M>)(params);
   }
@@ -139,9 +140,10 @@ export class ExecHandler {
 
   /**
    * The connection is gone: its attachments end; its session is kept for the
-   * detached-session TTL if it asked to be resumable, else its processes die. Idempotent.
+   * detached-session TTL if it asked to be resumable, else its processes die
+   * (the promise resolves once they have exited). Idempotent.
    */
-  close(): void {
+  async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.attachments.clear();
@@ -152,7 +154,7 @@ export class ExecHandler {
       session.detach(this.config.detachedSessionTtlMs);
       this.log.debug(`session ${session.id} detached for ${this.config.detachedSessionTtlMs} ms`);
     } else {
-      session.end();
+      await session.end();
     }
   }
 
@@ -174,7 +176,7 @@ export class ExecHandler {
       if (!this.options.allowResume) throw RpcError.invalidRequest("sessions can only be resumed over websocket");
       session = this.sessions.claim(params.resumeSessionId);
       for (const [processId, seq] of Object.entries(params.resumeFrom ?? {})) {
-        session.processes.get(processId)?.rewindLiveOutput(seq);
+        session.processes.get(processId)?.output.rewind(seq);
       }
     } else {
       session = this.sessions.create(this.options.allowResume && params.resumable === true);
@@ -199,6 +201,9 @@ export class ExecHandler {
     if (argv.length === 0) throw RpcError.invalidParams("argv must not be empty");
     // Absolute path or file: URI, an existing directory, inside --fs-root.
     const cwd = await this.machine.fs.resolveCwd(params.cwd);
+    await this.manager.prepare(tty).catch((error: unknown) => {
+      throw error instanceof SpawnError ? RpcError.internal(error.message) : error;
+    });
     // Checked again: another start with this id may have won while we awaited stat.
     if (processes.has(processId)) throw RpcError.invalidRequest(`process ${processId} already exists`);
     if (this.closed) throw RpcError.invalidRequest("connection is closed");

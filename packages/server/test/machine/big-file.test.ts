@@ -3,7 +3,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { createReadStream, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { ExecServerClient } from "@x/exec-client";
-import type { Daemon } from "../support/daemon.ts";
+import type { Daemon } from "@x/exec-test-kit/daemon.ts";
 import { machineDaemon, scratchDir } from "./machine-daemon.ts";
 
 const FILE_BYTES = 256 * 1024 * 1024;

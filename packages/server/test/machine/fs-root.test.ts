@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { ExecServerClient } from "@x/exec-client";
 import { ErrorCode } from "@x/exec-protocol";
-import type { Daemon } from "../support/daemon.ts";
+import type { Daemon } from "@x/exec-test-kit/daemon.ts";
 import { expectRpcError, machineDaemon, scratchDir } from "./machine-daemon.ts";
 
 // The root and, beside it, a directory it must never reach.

@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { ExecServerClient, FsWatch } from "@x/exec-client";
 import { ErrorCode, type FsChange } from "@x/exec-protocol";
-import type { Daemon } from "../support/daemon.ts";
-import { LeakGuard } from "../support/leak-guard.ts";
+import type { Daemon } from "@x/exec-test-kit/daemon.ts";
+import { LeakGuard } from "@x/exec-test-kit/leak-guard.ts";
 import { expectRpcError, machineDaemon, scratchDir } from "./machine-daemon.ts";
 
 const scratch = scratchDir("fs-watch");

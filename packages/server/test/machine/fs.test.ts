@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { ExecServerClient } from "@x/exec-client";
 import { ErrorCode, encodeBase64 } from "@x/exec-protocol";
-import { LeakGuard } from "../support/leak-guard.ts";
-import type { Daemon } from "../support/daemon.ts";
+import { LeakGuard } from "@x/exec-test-kit/leak-guard.ts";
+import type { Daemon } from "@x/exec-test-kit/daemon.ts";
 import { expectRpcError, machineDaemon, scratchDir } from "./machine-daemon.ts";
 
 const scratch = scratchDir("fs");
@@ -272,8 +272,8 @@ async function machineClient(): Promise<ExecServerClient> {
 describe("other transports", () => {
   test("stdio and in-process clients reach the same methods", async () => {
     const { spawnLocalExecServer } = await import("@x/exec-client");
-    const { connectInProcess } = await import("../../src/in-process.ts");
-    const { SERVER_BIN } = await import("../support/daemon.ts");
+    const { connectInProcess } = await import("@x/exec-client");
+    const { SERVER_BIN } = await import("@x/exec-test-kit/daemon.ts");
     await using stdio = await spawnLocalExecServer({ args: [SERVER_BIN, "--fs-root", scratch.path], stderr: "ignore" });
     await stdio.client.fs.writeFile(uri("via-stdio"), "stdio");
     expect(await stdio.client.fs.readTextFile(at("via-stdio"))).toBe("stdio");

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
 import type { ExecServerClient } from "@x/exec-client";
 import { ErrorCode, decodeBase64, encodeBase64, type NotificationParamsOf } from "@x/exec-protocol";
-import type { Daemon } from "../support/daemon.ts";
-import { RawClient } from "../support/raw-client.ts";
+import type { Daemon } from "@x/exec-test-kit/daemon.ts";
+import { ProtocolClient } from "@x/exec-test-kit/protocol-client.ts";
 import { expectRpcError, machineDaemon } from "./machine-daemon.ts";
 
 let daemon: Daemon;
@@ -139,7 +139,7 @@ describe("http/request bounds", () => {
 
 describe("http/request streamed", () => {
   test("the body arrives as bodyDelta notifications of at most 1 MiB, in order, ending with done", async () => {
-    const raw = await RawClient.connect(daemon);
+    const raw = await ProtocolClient.connect(daemon);
     await raw.call("initialize", { clientName: "http-raw" });
     raw.notify("initialized");
     const head = await raw.call("http/request", { method: "GET", url: `${base}/big`, requestId: "r1", streamResponse: true });

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ExecServerClient, ExecServerError } from "@x/exec-client";
 import { expect } from "bun:test";
-import { startDaemon, type Daemon } from "../support/daemon.ts";
+import { startDaemon, type Daemon } from "@x/exec-test-kit/daemon.ts";
 
 /** A scratch directory (real path: /tmp may be a link) removed by `dispose`. */
 export function scratchDir(label: string): { path: string; dispose(): void } {
