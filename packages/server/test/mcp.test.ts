@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -68,9 +68,23 @@ describe.each(["in-process", "--connect"] as const)("exec-server mcp (%s)", (mod
     rmSync(workdir, { recursive: true, force: true });
   });
 
-  test("lists the five tools, each with input and output schemas", async () => {
+  test("lists the eight tools, each with input and output schemas", async () => {
     const { tools } = await client.listTools();
-    expect(tools.map((tool) => tool.name).sort()).toEqual(["exec_command", "kill_session", "list_sessions", "read_terminal", "write_stdin"]);
+    expect(tools.map((tool) => tool.name).sort()).toEqual([
+      "exec_command",
+      "kill_session",
+      "list_directory",
+      "list_sessions",
+      "read_file",
+      "read_terminal",
+      "write_file",
+      "write_stdin",
+    ]);
+    const read = tools.find((tool) => tool.name === "read_file")!;
+    expect(Object.keys(read.inputSchema.properties ?? {}).sort()).toEqual(["length", "offset", "path"]);
+    expect(read.inputSchema.required).toEqual(["path"]);
+    const write = tools.find((tool) => tool.name === "write_file")!;
+    expect(write.inputSchema.required?.sort()).toEqual(["content", "path"]);
     const exec = tools.find((tool) => tool.name === "exec_command")!;
     expect(Object.keys(exec.inputSchema.properties ?? {}).sort()).toEqual(["cmd", "max_output_tokens", "tty", "workdir", "yield_time_ms"]);
     expect(exec.inputSchema.required).toEqual(["cmd"]);
@@ -177,6 +191,93 @@ describe.each(["in-process", "--connect"] as const)("exec-server mcp (%s)", (mod
     const badArgs = await client.callTool({ name: "exec_command", arguments: { cmd: 42 } });
     expect(badArgs.isError).toBe(true);
     await call(client, "kill_session", { session_id: pipe.structured.session_id, signal: "SIGTERM" });
+  });
+
+  test("write_file, then read_file and list_directory see it; exec_command sees the same file", async () => {
+    const path = join(workdir, "notes", "hello.txt");
+    expect((await call(client, "exec_command", { cmd: "mkdir notes", workdir })).structured.exit_code).toBe(0);
+    const written = await call(client, "write_file", { path, content: "héllo\nwörld\n" });
+    expect(written.isError).toBe(false);
+    expect(written.structured).toEqual({ path, bytes_written: 14 });
+    expect(readFileSync(path, "utf8")).toBe("héllo\nwörld\n");
+
+    const read = await call(client, "read_file", { path });
+    expect(read.structured).toEqual({ path, content: "héllo\nwörld\n", encoding: "utf-8", offset: 0, bytes: 14, size: 14, next_offset: null });
+    expect(read.text).toStartWith(`${path}: 14 bytes, bytes 0-13\n`);
+    expect(read.text).toEndWith("héllo\nwörld\n");
+    const cat = await call(client, "exec_command", { cmd: `cat ${path}` });
+    expect(cat.structured.output).toBe("héllo\nwörld\n");
+
+    writeFileSync(join(workdir, "notes", "b.bin"), "x");
+    symlinkSync("hello.txt", join(workdir, "notes", "link"));
+    const listed = await call(client, "list_directory", { path: join(workdir, "notes") });
+    expect(listed.structured).toEqual({
+      path: join(workdir, "notes"),
+      entries: [
+        { name: "b.bin", type: "file" },
+        { name: "hello.txt", type: "file" },
+        { name: "link", type: "symlink" },
+      ],
+      total: 3,
+      truncated: false,
+    });
+    const top = await call(client, "list_directory", { path: workdir });
+    expect(top.structured.entries).toContainEqual({ name: "notes", type: "directory" });
+    expect(top.text).toContain("\nnotes/");
+  });
+
+  test("read_file in steps: offset and length, next_offset, a character never cut in half", async () => {
+    const path = join(workdir, "steps.txt");
+    // "é" is two bytes (3-4): a 4-byte window ends inside it and must stop before it.
+    writeFileSync(path, "abcé-tail");
+    const first = await call(client, "read_file", { path, length: 4 });
+    expect(first.structured).toMatchObject({ content: "abc", encoding: "utf-8", offset: 0, bytes: 3, size: 10, next_offset: 3 });
+    expect(first.text).toContain("more from offset 3");
+    const second = await call(client, "read_file", { path, offset: 3, length: 4 });
+    expect(second.structured).toMatchObject({ content: "é-t", bytes: 4, next_offset: 7 });
+    const last = await call(client, "read_file", { path, offset: 7 });
+    expect(last.structured).toMatchObject({ content: "ail", bytes: 3, next_offset: null });
+    const past = await call(client, "read_file", { path, offset: 100 });
+    expect(past.structured).toMatchObject({ content: "", bytes: 0, size: 10, next_offset: null });
+  });
+
+  test("binary goes both ways as base64, byte-exact", async () => {
+    const bytes = new Uint8Array(512).map((_, i) => (i * 37) % 256);
+    const path = join(workdir, "blob.bin");
+    const written = await call(client, "write_file", { path, content: Buffer.from(bytes).toString("base64"), encoding: "base64" });
+    expect(written.structured.bytes_written).toBe(512);
+    expect(new Uint8Array(readFileSync(path))).toEqual(bytes);
+    const read = await call(client, "read_file", { path });
+    expect(read.structured).toMatchObject({ encoding: "base64", bytes: 512, size: 512, next_offset: null });
+    expect(new Uint8Array(Buffer.from(read.structured.content, "base64"))).toEqual(bytes);
+    expect(read.text).toContain("(binary, base64)");
+  });
+
+  test("file tool failures are tool errors that say why", async () => {
+    const missing = await call(client, "read_file", { path: join(workdir, "no-such-file") });
+    expect(missing.isError).toBe(true);
+    expect(missing.text).toContain("ENOENT");
+    const relative = await call(client, "read_file", { path: "relative.txt" });
+    expect(relative.isError).toBe(true);
+    expect(relative.text).toContain("absolute path");
+    const directory = await call(client, "read_file", { path: workdir });
+    expect(directory.isError).toBe(true);
+    expect(directory.text).toContain("list_directory");
+    const exists = join(workdir, "exists.txt");
+    writeFileSync(exists, "keep");
+    const createOnly = await call(client, "write_file", { path: exists, content: "new", create_only: true });
+    expect(createOnly.isError).toBe(true);
+    expect(createOnly.text).toContain("EEXIST");
+    expect(readFileSync(exists, "utf8")).toBe("keep");
+    const badBase64 = await call(client, "write_file", { path: exists, content: "not base64!", encoding: "base64" });
+    expect(badBase64.isError).toBe(true);
+    expect(badBase64.text).toContain("not valid base64");
+    expect(readFileSync(exists, "utf8")).toBe("keep");
+    const notDir = await call(client, "list_directory", { path: exists });
+    expect(notDir.isError).toBe(true);
+    expect(notDir.text).toContain("ENOTDIR");
+    const tooLong = await client.callTool({ name: "read_file", arguments: { path: exists, length: 2 * 1024 * 1024 } });
+    expect(tooLong.isError).toBe(true);
   });
 });
 

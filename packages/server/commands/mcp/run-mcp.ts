@@ -9,9 +9,10 @@ import { TOOLS } from "./tools/index.ts";
 
 export const MCP_USAGE = `Usage: exec-server mcp [--connect ws://IP:PORT] [--token TOKEN | --token-file PATH]
 
-An MCP server over stdio whose tools run commands: exec_command, write_stdin,
-read_terminal, kill_session, list_sessions. Processes run in this process, or on
-the exec-server daemon named by --connect. When the MCP client disconnects
+An MCP server over stdio whose tools run commands (exec_command, write_stdin,
+read_terminal, kill_session, list_sessions) and handle files (read_file,
+write_file, list_directory). Processes run and files are read in this process,
+or on the exec-server daemon named by --connect. When the MCP client disconnects
 (end of stdin), every session's process tree is killed.
 
 Options:
