@@ -7,6 +7,11 @@ import type { ToolReply } from "./tool.ts";
 export const BYTES_PER_TOKEN = 4;
 export const DEFAULT_MAX_OUTPUT_TOKENS = 10_000;
 
+/** A `yield_time_ms` parameter: how long a call may wait, described with its default. */
+export function yieldTimeMs(description: string) {
+  return z.number().int().nonnegative().optional().describe(description);
+}
+
 export const MaxOutputTokens = z
   .number()
   .int()

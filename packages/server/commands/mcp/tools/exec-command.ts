@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ExecResultShape, execReply, MaxOutputTokens, maxOutputBytes } from "../exec-result.ts";
+import { ExecResultShape, execReply, MaxOutputTokens, maxOutputBytes, yieldTimeMs } from "../exec-result.ts";
 import { defineTool } from "../tool.ts";
 
 export const DEFAULT_EXEC_YIELD_MS = 10_000;
@@ -21,12 +21,7 @@ export const execCommand = defineTool({
     cmd: z.string().min(1).describe("Shell command line"),
     workdir: z.string().optional().describe("Working directory (default: the server's)"),
     tty: z.boolean().optional().describe("Run in a pseudo-terminal (default false: pipes)"),
-    yield_time_ms: z
-      .number()
-      .int()
-      .nonnegative()
-      .optional()
-      .describe(`Wait at most this long for the command to finish (default ${DEFAULT_EXEC_YIELD_MS})`),
+    yield_time_ms: yieldTimeMs(`Wait at most this long for the command to finish (default ${DEFAULT_EXEC_YIELD_MS})`),
     max_output_tokens: MaxOutputTokens,
   },
   output: ExecResultShape,

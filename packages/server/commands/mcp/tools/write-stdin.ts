@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ExecResultShape, execReply, MaxOutputTokens, maxOutputBytes } from "../exec-result.ts";
+import { ExecResultShape, execReply, MaxOutputTokens, maxOutputBytes, yieldTimeMs } from "../exec-result.ts";
 import { defineTool, ToolFailure } from "../tool.ts";
 
 export const DEFAULT_WRITE_YIELD_MS = 250;
@@ -14,12 +14,7 @@ export const writeStdin = defineTool({
   input: {
     session_id: z.number().int().describe("From exec_command"),
     chars: z.string().optional().describe("Text to write; empty or absent to only read"),
-    yield_time_ms: z
-      .number()
-      .int()
-      .nonnegative()
-      .optional()
-      .describe(`Wait this long for output (default ${DEFAULT_WRITE_YIELD_MS}); returns early if the process exits`),
+    yield_time_ms: yieldTimeMs(`Wait this long for output (default ${DEFAULT_WRITE_YIELD_MS}); returns early if the process exits`),
     max_output_tokens: MaxOutputTokens,
   },
   output: ExecResultShape,
