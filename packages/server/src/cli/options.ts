@@ -34,6 +34,10 @@ Options:
   --exited-retention-ms N       how long an exited process stays readable
                                 (default ${DEFAULT_CONFIG.exitedRetentionMs})
   --max-processes N             running processes per connection (default ${DEFAULT_CONFIG.maxProcesses})
+  --max-exited-processes N      exited processes a connection keeps readable; past it the
+                                oldest are forgotten (default ${DEFAULT_CONFIG.maxExitedProcesses})
+  --max-exited-bytes N          retained output of those, all together; past it the oldest
+                                are forgotten (default ${DEFAULT_CONFIG.maxExitedBytes})
   --scrollback-lines N          lines kept above each PTY's rendered screen
                                 (default ${DEFAULT_CONFIG.scrollbackLines})
   --no-terminal-replies         do not answer terminal queries (DA, CPR) on the PTY
@@ -66,6 +70,8 @@ export function parseCliOptions(argv: string[], env: Record<string, string | und
       "exit-drain-grace-ms": { type: "string" },
       "exited-retention-ms": { type: "string" },
       "max-processes": { type: "string" },
+      "max-exited-processes": { type: "string" },
+      "max-exited-bytes": { type: "string" },
       "scrollback-lines": { type: "string" },
       "no-terminal-replies": { type: "boolean", default: false },
       "detached-session-ttl": { type: "string" },
@@ -105,6 +111,12 @@ export function parseCliOptions(argv: string[], env: Record<string, string | und
       DEFAULT_CONFIG.exitedRetentionMs,
     ),
     maxProcesses: positiveInt("--max-processes", values["max-processes"], DEFAULT_CONFIG.maxProcesses),
+    maxExitedProcesses: positiveInt(
+      "--max-exited-processes",
+      values["max-exited-processes"],
+      DEFAULT_CONFIG.maxExitedProcesses,
+    ),
+    maxExitedBytes: positiveInt("--max-exited-bytes", values["max-exited-bytes"], DEFAULT_CONFIG.maxExitedBytes),
     scrollbackLines: nonNegativeInt("--scrollback-lines", values["scrollback-lines"], DEFAULT_CONFIG.scrollbackLines),
     answerTerminalQueries: !values["no-terminal-replies"],
     detachedSessionTtlMs:

@@ -11,6 +11,7 @@ import {
 import type { ChildHandle, ExitStatus, OutputSource } from "./backend.ts";
 import type { LiveSink } from "./live-sink.ts";
 import { describeProcess, readOutput, snapshotOutput, waitForOutput } from "./process-queries.ts";
+import { InputBudget } from "./input-budget.ts";
 import { OutputRing } from "./output-ring.ts";
 import { OutputSubscription } from "./output-subscription.ts";
 import type { ProcessTree } from "./process-tree.ts";
@@ -59,6 +60,7 @@ export class ManagedProcess {
   private readonly exitNotifiedListeners: Array<() => void> = [];
   private readonly disposeListeners: Array<() => void> = [];
   private readonly writesById = new Map<string, Promise<void>>();
+  private readonly input: InputBudget;
   private stdinClosed = false;
   private graceKillTimer: Timer | undefined;
 
@@ -86,6 +88,7 @@ export class ManagedProcess {
     this.screen = parts.screen;
     const { child } = parts;
     this.ring = new OutputRing(limits.retainedOutputBytes);
+    this.input = new InputBudget(this.processId);
     this.owner = new OutputSubscription(this, sink, 0, {}, {
       afterSend: () => this.releaseBacklog(),
       onExitNotified: () => {
@@ -144,7 +147,7 @@ export class ManagedProcess {
       if (earlier) return earlier;
     }
     this.requireInputOpen();
-    const written = this.child.write(data);
+    const written = this.input.track(data.byteLength, () => this.child.write(data));
     if (writeId !== undefined) {
       this.writesById.set(writeId, written);
       if (this.writesById.size > REMEMBERED_WRITE_IDS) {

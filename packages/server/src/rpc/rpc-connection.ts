@@ -1,6 +1,7 @@
 import { encodeOutputFrame, ErrorCode, RpcError, type RequestId } from "@x/exec-protocol";
 import type { Logger } from "../log.ts";
 import type { LiveNotification, LiveSink } from "../process/live-sink.ts";
+import { InFlightLimiter } from "./in-flight-limiter.ts";
 import type { OutboundChannel } from "./outbound-channel.ts";
 import { serializeNotification } from "./wire-notification.ts";
 
@@ -30,6 +31,7 @@ export class RpcConnection implements LiveSink {
   private closed = false;
   private binaryOutput = false;
   private readonly drainWaiters: Array<() => void> = [];
+  private readonly inFlight = new InFlightLimiter();
 
   constructor(
     private readonly channel: OutboundChannel,
@@ -133,9 +135,20 @@ export class RpcConnection implements LiveSink {
     const requestId = id as RequestId;
     const handler = this.handler;
     if (!handler) return;
+    const refused = this.inFlight.acquire();
+    if (refused) {
+      this.replyError(requestId, refused);
+      return;
+    }
     handler.handleRequest(method, params).then(
-      (result) => this.write({ id: requestId, result }),
-      (error) => this.replyError(requestId, error),
+      (result) => {
+        this.inFlight.release();
+        this.write({ id: requestId, result });
+      },
+      (error) => {
+        this.inFlight.release();
+        this.replyError(requestId, error);
+      },
     );
   }
 

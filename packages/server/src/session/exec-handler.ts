@@ -2,6 +2,7 @@ import { stat } from "node:fs/promises";
 import { isAbsolute } from "node:path";
 import {
   decodeBase64,
+  ErrorCode,
   isMethodName,
   parseParams,
   PROTOCOL_VERSION,
@@ -20,6 +21,7 @@ import { Attachments } from "./attachments.ts";
 import { Handshake } from "./handshake.ts";
 import type { Session } from "./session.ts";
 import type { SessionRegistry } from "./session-registry.ts";
+import { isWaitingRequest, WaitBudget } from "./wait-budget.ts";
 
 type MethodImpl<M extends MethodName> = (params: ParamsOf<M>) => ResultOf<M> | Promise<ResultOf<M>>;
 
@@ -46,6 +48,7 @@ const DEFAULT_TERM = "xterm-256color";
 export class ExecHandler {
   private readonly handshake = new Handshake();
   private readonly attachments: Attachments;
+  private readonly waits = new WaitBudget();
   private session: Session | undefined;
   private closed = false;
 
@@ -119,7 +122,9 @@ export class ExecHandler {
   async call<M extends MethodName>(method: M, params: ParamsOf<M>): Promise<ResultOf<M>> {
     if (this.closed) throw RpcError.invalidRequest("connection is closed");
     if (method !== "initialize") this.handshake.requireReady(method);
-    return (this.methods[method] as MethodImpl<M>)(params);
+    const impl = this.methods[method] as MethodImpl<M>;
+    if (isWaitingRequest(method, params)) return this.waits.run(method, () => impl(params));
+    return impl(params);
   }
 
   handleNotification(method: string, _params: unknown): void {
@@ -197,8 +202,10 @@ export class ExecHandler {
     if (this.closed) throw RpcError.invalidRequest("connection is closed");
     const running = [...processes.values()].filter((managed) => managed.running).length;
     if (running >= this.config.maxProcesses) {
-      throw RpcError.invalidRequest(
+      throw RpcError.limitExceeded(
         `too many processes: this connection already runs ${running} (limit ${this.config.maxProcesses}, --max-processes)`,
+        "--max-processes",
+        this.config.maxProcesses,
       );
     }
 
@@ -218,7 +225,7 @@ export class ExecHandler {
       this.log.debug(`started ${processId} (pid ${managed.child.pid}): ${JSON.stringify(argv)}`);
       return { processId, pid: managed.child.pid };
     } catch (error) {
-      if (error instanceof SpawnError) throw RpcError.internal(error.message);
+      if (error instanceof SpawnError) throw new RpcError(ErrorCode.SpawnFailed, error.message, error.details);
       throw error;
     }
   }

@@ -1,0 +1,36 @@
+import { ErrorCode, RpcError } from "@x/exec-protocol";
+
+/** Requests one connection may have unanswered at once (upstream exec-server allows the same). */
+export const MAX_IN_FLIGHT_REQUESTS = 1024;
+
+/**
+ * Counts a connection's unanswered requests. Every request in flight may hold
+ * a timer, a waiter or a pending write, so a client that pipelines without
+ * reading answers is refused past the bound instead of growing the daemon.
+ */
+export class InFlightLimiter {
+  private count = 0;
+
+  constructor(private readonly max: number = MAX_IN_FLIGHT_REQUESTS) {}
+
+  get inFlight(): number {
+    return this.count;
+  }
+
+  /** Takes a slot, or returns the error to answer with. */
+  acquire(): RpcError | undefined {
+    if (this.count >= this.max) {
+      return new RpcError(
+        ErrorCode.TooManyRequests,
+        `too many requests in flight: ${this.count} unanswered on this connection (limit ${this.max}); wait for answers before sending more`,
+        { limit: "inFlightRequests", value: this.max },
+      );
+    }
+    this.count++;
+    return undefined;
+  }
+
+  release(): void {
+    this.count--;
+  }
+}
