@@ -13,7 +13,7 @@ function daemonFlags(spec: Pick<TargetSpec, "ptyBackend" | "daemonArgs">): strin
 export function startDaemon(spec: Pick<TargetSpec, "ptyBackend" | "daemonArgs"> = {}): Promise<RunningServer> {
   return launchServer({
     name: "exec-server",
-    argv: [process.execPath, DAEMON_ENTRY, "--listen", "ws://127.0.0.1:0", ...daemonFlags(spec)],
+    argv: [process.execPath, DAEMON_ENTRY, "--listen", "ws://127.0.0.1:0", "--no-auth", ...daemonFlags(spec)],
     cwd: REPO_ROOT,
     ready: /exec-server listening on (ws:\/\/\S+)/,
     toUrl: (match) => match[1]!,

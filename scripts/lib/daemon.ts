@@ -42,11 +42,14 @@ export class DaemonProcess implements AsyncDisposable {
   }
 
   static async start(options: DaemonOptions): Promise<DaemonProcess> {
-    const listen = options.transport === "websocket" ? ["--listen", "ws://127.0.0.1:0"] : [];
     const env: Record<string, string> = {};
     for (const [key, value] of Object.entries({ ...process.env, EXEC_SERVER_TOKEN: undefined, ...options.env })) {
       if (value !== undefined) env[key] = value;
     }
+    // A loopback listener without a token would generate one: callers that pass none opt out.
+    const args = options.args ?? [];
+    const hasToken = args.includes("--token") || args.includes("--token-file") || env.EXEC_SERVER_TOKEN !== undefined;
+    const listen = options.transport === "websocket" ? ["--listen", "ws://127.0.0.1:0", ...(hasToken ? [] : ["--no-auth"])] : [];
     const proc = Bun.spawn(["bun", SERVER_BIN, ...listen, ...(options.args ?? [])], {
       stdin: "pipe",
       stdout: "pipe",

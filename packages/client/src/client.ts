@@ -35,7 +35,7 @@ export interface ClientOptions {
 }
 
 export interface WebSocketConnectOptions extends ClientOptions {
-  /** `ws://host:port` of an `exec-server --listen ws://...`. */
+  /** `ws://host:port` of an `exec-server --listen ws://...`, or `unix:///path.sock` of `--listen unix://...`. */
   readonly url: string;
   /** Sent as `Authorization: Bearer <token>` (the server's `--token`). */
   readonly token?: string;
@@ -139,7 +139,7 @@ export class ExecServerClient implements AsyncDisposable {
     );
   }
 
-  /** Connects to `exec-server --listen ws://IP:PORT` and completes the handshake. */
+  /** Connects to `exec-server --listen ws://IP:PORT` (or `unix:///path.sock`) and completes the handshake. */
   static async connectWebSocket(options: WebSocketConnectOptions): Promise<ExecServerClient> {
     const open = () =>
       openWebSocketTransport({

@@ -3,6 +3,7 @@ import { settledWithin } from "../timers.ts";
 import type { OutboundMessage, Transport, TransportReceiver } from "./transport.ts";
 
 export interface WebSocketTransportOptions {
+  /** `ws://IP:PORT`, or `unix:///path.sock` for a server listening on a unix socket. */
   readonly url: string;
   /** Sent as `Authorization: Bearer <token>` on the upgrade request. */
   readonly token?: string;
@@ -16,8 +17,10 @@ export function openWebSocketTransport(options: WebSocketTransportOptions): Prom
   const { url, token, connectTimeoutMs } = options;
   // Bun's WebSocket accepts `headers`; browsers cannot set them (see README).
   let socket: WebSocket;
+  // Bun's WebSocket client reaches a unix socket through the `ws+unix://` scheme.
+  const target = url.startsWith("unix://") ? `ws+unix://${url.slice("unix://".length)}` : url;
   try {
-    socket = new WebSocket(url, token === undefined ? {} : { headers: { Authorization: `Bearer ${token}` } });
+    socket = new WebSocket(target, token === undefined ? {} : { headers: { Authorization: `Bearer ${token}` } });
   } catch (error) {
     return Promise.reject(closedError(`cannot connect to ${url}: ${(error as Error).message}`, { cause: error }));
   }

@@ -15,7 +15,9 @@ export interface Daemon {
 
 /** Starts the real daemon binary. For websocket, waits for its "listening on" line. */
 export async function startDaemon(kind: TransportKind, extraArgs: string[] = []): Promise<Daemon> {
-  const args = kind === "websocket" ? ["--listen", "ws://127.0.0.1:0", ...extraArgs] : extraArgs;
+  // A loopback listener without a token would generate one: tests that pass none opt out.
+  const hasToken = extraArgs.includes("--token") || extraArgs.includes("--token-file");
+  const args = kind === "websocket" ? ["--listen", "ws://127.0.0.1:0", ...(hasToken ? [] : ["--no-auth"]), ...extraArgs] : extraArgs;
   const proc = Bun.spawn(["bun", SERVER_BIN, ...args], { stdin: "pipe", stdout: "pipe", stderr: "pipe" });
   let stderrText = "";
   const stderrDone = (async () => {
