@@ -4,6 +4,18 @@ import { ErrorCode, RpcError } from "@x/exec-protocol";
 export const MAX_IN_FLIGHT_REQUESTS = 1024;
 
 /**
+ * Answered at once, never left waiting: they are not counted, so a client whose
+ * writes or waits are all stuck can still list, signal and terminate.
+ */
+const IMMEDIATE_METHODS: ReadonlySet<string> = new Set([
+  "process/terminate",
+  "process/signal",
+  "process/list",
+  "process/resize",
+  "process/detach",
+]);
+
+/**
  * Counts a connection's unanswered requests. Every request in flight may hold
  * a timer, a waiter or a pending write, so a client that pipelines without
  * reading answers is refused past the bound instead of growing the daemon.
@@ -17,8 +29,9 @@ export class InFlightLimiter {
     return this.count;
   }
 
-  /** Takes a slot, or returns the error to answer with. */
-  acquire(): RpcError | undefined {
+  /** Takes a slot for a request of `method` (release it with the answer), or returns the error to answer with. */
+  acquire(method: string): { release(): void } | RpcError {
+    if (IMMEDIATE_METHODS.has(method)) return FREE_SLOT;
     if (this.count >= this.max) {
       return new RpcError(
         ErrorCode.TooManyRequests,
@@ -27,10 +40,15 @@ export class InFlightLimiter {
       );
     }
     this.count++;
-    return undefined;
-  }
-
-  release(): void {
-    this.count--;
+    let released = false;
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        this.count--;
+      },
+    };
   }
 }
+
+const FREE_SLOT = { release() {} };

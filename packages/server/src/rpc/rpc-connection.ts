@@ -135,18 +135,18 @@ export class RpcConnection implements LiveSink {
     const requestId = id as RequestId;
     const handler = this.handler;
     if (!handler) return;
-    const refused = this.inFlight.acquire();
-    if (refused) {
-      this.replyError(requestId, refused);
+    const slot = this.inFlight.acquire(method);
+    if (slot instanceof RpcError) {
+      this.replyError(requestId, slot);
       return;
     }
     handler.handleRequest(method, params).then(
       (result) => {
-        this.inFlight.release();
+        slot.release();
         this.write({ id: requestId, result });
       },
       (error) => {
-        this.inFlight.release();
+        slot.release();
         this.replyError(requestId, error);
       },
     );
