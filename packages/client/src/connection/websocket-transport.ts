@@ -1,3 +1,4 @@
+import { decodeOutputFrame } from "@x/exec-protocol";
 import { closedError, timeoutError } from "../errors.ts";
 import { settledWithin } from "../timers.ts";
 import type { OutboundMessage, Transport, TransportReceiver } from "./transport.ts";
@@ -63,9 +64,14 @@ class WebSocketTransport implements Transport {
         this.finish(`websocket closed (code ${event.code}${event.reason ? ` ${event.reason}` : ""})`);
       };
     });
+    socket.binaryType = "arraybuffer";
     socket.onmessage = (event) => {
       if (this.ended) return;
-      const text = typeof event.data === "string" ? event.data : new TextDecoder().decode(event.data as ArrayBuffer);
+      if (typeof event.data !== "string") {
+        this.receiveBinary(new Uint8Array(event.data as ArrayBuffer));
+        return;
+      }
+      const text = event.data;
       let message: unknown;
       try {
         message = JSON.parse(text);
@@ -80,6 +86,22 @@ class WebSocketTransport implements Transport {
 
   start(receiver: TransportReceiver): void {
     this.receiver = receiver;
+  }
+
+  /**
+   * A binary frame is a `process/output` (asked for with `initialize {binaryOutput}`):
+   * delivered with its bytes as `data`, never decoded as JSON or base64.
+   */
+  private receiveBinary(bytes: Uint8Array): void {
+    let frame;
+    try {
+      frame = decodeOutputFrame(bytes);
+    } catch (error) {
+      this.finish(`the server sent a binary frame that is not an output frame: ${(error as Error).message}`);
+      void this.close();
+      return;
+    }
+    this.receiver?.message({ method: "process/output", params: frame });
   }
 
   send(message: OutboundMessage): void {
