@@ -110,6 +110,24 @@ describe("abuse", () => {
     client.wire.close();
   });
 
+  test("exited processes holding much output are forgotten past --max-exited-bytes, oldest first", async () => {
+    const small = await startDaemon(["--max-exited-bytes", String(1024 * 1024)]);
+    try {
+      const client = await connect(small.url);
+      // 300 KiB each: with the 4 KiB counted per process, three fit in 1 MiB, a fourth does not.
+      for (let i = 0; i < 6; i++) {
+        await start(client, `big${i}`, ["head", "-c", String(300 * 1024), "/dev/zero"]);
+        await client.waitExited(`big${i}`);
+      }
+      const { processes } = await client.call("process/list", {});
+      expect(processes.map((p) => p.processId)).toEqual(["big3", "big4", "big5"]);
+      expect((await client.request("process/read", { processId: "big0" })).error?.message).toBe("unknown process id big0");
+      client.wire.close();
+    } finally {
+      await small.stop();
+    }
+  });
+
   test("request flood: past 1,024 requests in flight the rest are answered -32001 at once, and every request gets one answer", async () => {
     const client = await connect();
     // A child that never reads its stdin: once the pipe is full, every write stays in flight.
