@@ -182,7 +182,7 @@ export function buildPlan(sizes: Sizes, fixtures: Fixtures): WorkloadPlan[] {
       title: "5. Idle scale",
       detail: `${sizes.idleShells} interactive bash in terminals held open; server RSS growth per shell`,
       metrics: [{ key: "perShell", label: "MiB/shell", unit: "MiB", better: "lower" }],
-      goals: [{ metric: "perShell", max: 1.5 }],
+      goals: [{ metric: "perShell", max: 0.1 }],
       cases: [
         { label: NODE_PTY, role: "peer", spec: spec("node-pty-ws", INTERACTIVE_BASH, true) },
         { label: TERMINADO, role: "peer", spec: spec("terminado", INTERACTIVE_BASH, true) },
