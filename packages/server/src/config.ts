@@ -41,7 +41,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   exitedRetentionMs: 30_000,
   ...DEFAULT_EXITED_LIMITS,
   maxMessageBytes: 64 * 1024 * 1024,
-  connectionHighWaterBytes: 4 * 1024 * 1024,
+  connectionHighWaterBytes: 1 * 1024 * 1024,
   connectionHardLimitBytes: 256 * 1024 * 1024,
   ptyBackend: "native",
   maxProcesses: 256,
