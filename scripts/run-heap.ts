@@ -42,7 +42,7 @@ const after = heapBytes();
 console.log(`communicate() x ${calls}: heap ${mib(before)} -> ${mib(after)} MiB (${mib(after - before)} MiB growth)`);
 
 if (realCalls > 0) {
-  const { connectInProcess } = await import("../packages/server/src/in-process.ts");
+  const { connectInProcess } = await import("../packages/client/src/in-process.ts");
   const client = await connectInProcess();
   const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: "/tmp" };
   for (let i = 0; i < 50; i++) await client.run(["true"], { env });

@@ -8,12 +8,12 @@ import { Unsupported, childEnv, type Target, type TargetSpec } from "./target.ts
  * gets, against the raw bench client of the same daemon.
  */
 export async function execServerSdkTarget(spec: TargetSpec): Promise<Target> {
-  const server = await startDaemon(spec);
+  const server = await startDaemon("websocket", spec);
   let client: ExecServerClient;
   try {
-    client = await ExecServerClient.connectWebSocket({ url: server.url, clientName: "bench-sdk", binaryOutput: spec.binaryOutput ?? true });
+    client = await ExecServerClient.connectWebSocket({ url: server.url!, clientName: "bench-sdk", binaryOutput: spec.binaryOutput ?? true });
   } catch (error) {
-    await server.stop();
+    await server.stop("SIGTERM", 3_000);
     throw error;
   }
   return {
@@ -33,7 +33,7 @@ export async function execServerSdkTarget(spec: TargetSpec): Promise<Target> {
     },
     async close() {
       await client.close();
-      await server.stop();
+      await server.stop("SIGTERM", 3_000);
     },
   };
 }

@@ -5,20 +5,19 @@ import {
   type ParamsOf,
   type ResultOf,
   type ServerNotificationName,
+  type Transport,
 } from "@x/exec-protocol";
 import type { ClientEventName, ClientEvents } from "./client-events.ts";
 import { resumePolicy, type ResumeOptions } from "./connection/resume-policy.ts";
 import { SessionLink, type ConnectionState } from "./connection/session-link.ts";
 import { StdioTransport, type ByteReadable, type ByteWritable } from "./connection/stdio-transport.ts";
-import type { Transport } from "./connection/transport.ts";
 import { openWebSocketTransport } from "./connection/websocket-transport.ts";
 import { Emitter, type Subscription } from "./emitter.ts";
 import { currentEnv } from "./env.ts";
 import { ConnectionClosedError, createError } from "./errors.ts";
 import type { AttachedProcessHandle } from "./process/attached-process-handle.ts";
 import { Attacher } from "./process/attacher.ts";
-import type { ExecWindow } from "./process/exec-window.ts";
-import { ProcessHandle } from "./process/process-handle.ts";
+import { ProcessHandle, type ExecWindow } from "./process/process-handle.ts";
 import { ProcessRegistry } from "./process/process-registry.ts";
 import type { ProcessState } from "./process/process-state.ts";
 import type { RunResult } from "./process/run.ts";
@@ -58,6 +57,8 @@ export interface StdioConnectOptions extends ClientOptions {
   readonly readable: ByteReadable;
   /** The server's input (e.g. a child's `stdin`). */
   readonly writable: ByteWritable;
+  /** The longest line accepted from the server; a longer one closes the connection. Default 64 MiB. */
+  readonly maxMessageBytes?: number;
 }
 
 type StartParams = ParamsOf<"process/start">;
@@ -164,10 +165,10 @@ export class ExecServerClient implements AsyncDisposable {
 
   /** Speaks NDJSON over a pair of byte streams (e.g. a child `exec-server`'s stdout and stdin). */
   static connectStdio(options: StdioConnectOptions): Promise<ExecServerClient> {
-    return ExecServerClient.connectTransport(new StdioTransport(options.readable, options.writable), options);
+    return ExecServerClient.connectTransport(new StdioTransport(options.readable, options.writable, options.maxMessageBytes), options);
   }
 
-  /** Runs the handshake over any Transport (used by `connectInProcess`). */
+  /** Runs the handshake over any Transport (e.g. `createInProcessTransport()` of `exec-server`). */
   static connectTransport(transport: Transport, options: ClientOptions = {}): Promise<ExecServerClient> {
     return ExecServerClient.establish(transport, options, undefined);
   }

@@ -12,8 +12,7 @@ export type { ClientEventName, ClientEvents } from "./client-events.ts";
 export type { ResumeOptions } from "./connection/resume-policy.ts";
 export type { ConnectionState, ReconnectInfo } from "./connection/session-link.ts";
 export type { ByteReadable, ByteWritable } from "./connection/stdio-transport.ts";
-export type { OutboundMessage, Transport, TransportReceiver } from "./connection/transport.ts";
-export { PauseGate } from "./connection/pause-gate.ts";
+export type { OutboundMessage, Transport, TransportReceiver } from "@x/exec-protocol";
 export type { Subscription } from "./emitter.ts";
 export {
   ClientErrorCode,
@@ -25,9 +24,10 @@ export {
   type ExecServerErrorOptions,
 } from "./errors.ts";
 export { AttachedProcessHandle, type AttachMode } from "./process/attached-process-handle.ts";
-export type { ExecWindow, WindowOptions } from "./process/exec-window.ts";
-export type { OutputChunk } from "./process/output-log.ts";
-export { ProcessHandle, type ProcessExecOptions } from "./process/process-handle.ts";
+export type { WindowOptions } from "./process/exec-window.ts";
+export type { DecodedOutputChunk } from "@x/exec-protocol";
+export { ProcessHandle, type ExecWindow, type ProcessExecOptions } from "./process/process-handle.ts";
 export type { ExitStatus } from "./process/process-state.ts";
 export type { RunResult } from "./process/run.ts";
+export { connectInProcess, type InProcessOptions } from "./in-process.ts";
 export { spawnLocalExecServer, type SpawnedExecServer, type SpawnLocalOptions } from "./spawn-local.ts";

@@ -14,3 +14,5 @@ export { parseParams, describeErrors } from "./validators.ts";
 export { protocolJsonSchema } from "./json-schema.ts";
 export { encodeBase64, decodeBase64 } from "./base64.ts";
 export { encodeOutputFrame, decodeOutputFrame, type OutputFrame } from "./output-frame.ts";
+export * from "./transport/index.ts";
+export * from "./shared/index.ts";

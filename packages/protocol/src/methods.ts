@@ -89,24 +89,3 @@ export type ServerNotification = {
 export function isMethodName(name: string): name is MethodName {
   return Object.hasOwn(Methods, name);
 }
-
-export const Method = {
-  Initialize: "initialize",
-  Initialized: "initialized",
-  ProcessStart: "process/start",
-  ProcessRead: "process/read",
-  ProcessWrite: "process/write",
-  ProcessTerminate: "process/terminate",
-  ProcessCloseStdin: "process/closeStdin",
-  ProcessSignal: "process/signal",
-  ProcessWait: "process/wait",
-  ProcessList: "process/list",
-  ProcessResize: "process/resize",
-  ProcessSnapshot: "process/snapshot",
-  ProcessAttach: "process/attach",
-  ProcessDetach: "process/detach",
-  ProcessOutput: "process/output",
-  ProcessExited: "process/exited",
-  ProcessClosed: "process/closed",
-  ProcessOutputSkipped: "process/outputSkipped",
-} as const satisfies Record<string, MethodName | ServerNotificationName | keyof typeof ClientNotifications>;

@@ -4,8 +4,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SERVER_BIN } from "./support/daemon.ts";
-import { LeakGuard } from "./support/leak-guard.ts";
+import { daemonCommand } from "@x/exec-test-kit/daemon.ts";
+import { LeakGuard } from "@x/exec-test-kit/leak-guard.ts";
 
 // Loopback is no trust boundary on a shared host: a unix socket only its owner can open,
 // and a TCP listener that makes up a token when it was given none.
@@ -19,7 +19,7 @@ const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, XDG_RUNTIME_
 
 /** Starts the daemon; resolves once it printed `listening on`, with everything printed so far. */
 async function start(args: string[]) {
-  const proc = Bun.spawn(["bun", SERVER_BIN, "--log-level", "error", ...args], { stdin: "ignore", stdout: "ignore", stderr: "pipe", env });
+  const proc = Bun.spawn([...daemonCommand(), "--log-level", "error", ...args], { stdin: "ignore", stdout: "ignore", stderr: "pipe", env });
   const reader = proc.stderr.getReader();
   let stderr = "";
   while (!/listening on (\S+)/.test(stderr)) {
@@ -40,7 +40,7 @@ async function start(args: string[]) {
 }
 
 async function run(args: string[]) {
-  const proc = Bun.spawn(["bun", SERVER_BIN, ...args], { stdin: "ignore", stdout: "ignore", stderr: "pipe", env });
+  const proc = Bun.spawn([...daemonCommand(), ...args], { stdin: "ignore", stdout: "ignore", stderr: "pipe", env });
   const [stderr, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
   return { stderr, code };
 }

@@ -1,7 +1,7 @@
 import { decodeOutputFrame } from "@x/exec-protocol";
 import { closedError, timeoutError } from "../errors.ts";
 import { settledWithin } from "../timers.ts";
-import type { OutboundMessage, Transport, TransportReceiver } from "./transport.ts";
+import type { OutboundMessage, Transport, TransportReceiver } from "@x/exec-protocol";
 
 export interface WebSocketTransportOptions {
   /** `ws://IP:PORT`, or `unix:///path.sock` for a server listening on a unix socket. */

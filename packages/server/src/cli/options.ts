@@ -20,6 +20,7 @@ export interface CliOptions {
 }
 
 export const USAGE = `Usage: exec-server [options]
+       exec-server mcp [--connect ws://IP:PORT] [--token …]   (an MCP server over stdio; mcp --help)
 
 Runs processes for remote clients over JSON-RPC (protocol exec-server.v0).
 

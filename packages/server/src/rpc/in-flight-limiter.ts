@@ -15,6 +15,11 @@ const IMMEDIATE_METHODS: ReadonlySet<string> = new Set([
   "process/detach",
 ]);
 
+/** One counted request; released once its answer is written. */
+export interface InFlightSlot {
+  release(): void;
+}
+
 /**
  * Counts a connection's unanswered requests. Every request in flight may hold
  * a timer, a waiter or a pending write, so a client that pipelines without
@@ -30,7 +35,7 @@ export class InFlightLimiter {
   }
 
   /** Takes a slot for a request of `method` (release it with the answer), or returns the error to answer with. */
-  acquire(method: string): { release(): void } | RpcError {
+  acquire(method: string): InFlightSlot | RpcError {
     if (IMMEDIATE_METHODS.has(method)) return FREE_SLOT;
     if (this.count >= this.max) {
       return new RpcError(
@@ -51,4 +56,4 @@ export class InFlightLimiter {
   }
 }
 
-const FREE_SLOT = { release() {} };
+const FREE_SLOT: InFlightSlot = { release() {} };

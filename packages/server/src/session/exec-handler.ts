@@ -4,6 +4,7 @@ import {
   decodeBase64,
   ErrorCode,
   isMethodName,
+  Methods,
   parseParams,
   PROTOCOL_VERSION,
   RpcError,
@@ -13,8 +14,8 @@ import {
 } from "@x/exec-protocol";
 import type { ServerConfig } from "../config.ts";
 import { silentLogger, type Logger } from "../log.ts";
-import { SpawnError } from "../process/backend.ts";
-import type { LiveSink } from "../process/live-sink.ts";
+import { SpawnError } from "../process/backends/backend.ts";
+import type { LiveSink } from "../process/output/live-sink.ts";
 import type { ManagedProcess } from "../process/managed-process.ts";
 import type { ProcessManager } from "../process/process-manager.ts";
 import { Attachments } from "./attachments.ts";
@@ -89,7 +90,7 @@ export class ExecHandler {
         processId: params.processId,
         tty: attached.tty,
         running: attached.running,
-        nextSeq: attached.ring.nextSeq,
+        nextSeq: attached.output.ring.nextSeq,
       };
     },
     "process/detach": (params) => {
@@ -121,7 +122,7 @@ export class ExecHandler {
   /** Typed entry point for callers that already hold valid params. */
   async call<M extends MethodName>(method: M, params: ParamsOf<M>): Promise<ResultOf<M>> {
     if (this.closed) throw RpcError.invalidRequest("connection is closed");
-    if (method !== "initialize") this.handshake.requireReady(method);
+    if (!Methods[method].beforeHandshake) this.handshake.requireReady(method);
     const impl = this.methods[method] as MethodImpl<M>;
     if (isWaitingRequest(method, params)) return this.waits.run(method, () => impl(params));
     return impl(params);
@@ -137,9 +138,10 @@ export class ExecHandler {
 
   /**
    * The connection is gone: its attachments end; its session is kept for the
-   * detached-session TTL if it asked to be resumable, else its processes die. Idempotent.
+   * detached-session TTL if it asked to be resumable, else its processes die
+   * (the promise resolves once they have exited). Idempotent.
    */
-  close(): void {
+  async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.attachments.clear();
@@ -149,7 +151,7 @@ export class ExecHandler {
       session.detach(this.config.detachedSessionTtlMs);
       this.log.debug(`session ${session.id} detached for ${this.config.detachedSessionTtlMs} ms`);
     } else {
-      session.end();
+      await session.end();
     }
   }
 
@@ -171,7 +173,7 @@ export class ExecHandler {
       if (!this.options.allowResume) throw RpcError.invalidRequest("sessions can only be resumed over websocket");
       session = this.sessions.claim(params.resumeSessionId);
       for (const [processId, seq] of Object.entries(params.resumeFrom ?? {})) {
-        session.processes.get(processId)?.rewindLiveOutput(seq);
+        session.processes.get(processId)?.output.rewind(seq);
       }
     } else {
       session = this.sessions.create(this.options.allowResume && params.resumable === true);

@@ -19,7 +19,7 @@ const SCREEN_COST_BYTES = 256 * 1024;
 
 /** The bytes an exited process counts against `maxExitedBytes`. */
 export function retainedCost(managed: ManagedProcess): number {
-  return managed.ring.retainedBytes + PROCESS_OVERHEAD_BYTES + (managed.screen ? SCREEN_COST_BYTES : 0);
+  return managed.output.ring.retainedBytes + PROCESS_OVERHEAD_BYTES + (managed.screen ? SCREEN_COST_BYTES : 0);
 }
 
 export const DEFAULT_EXITED_LIMITS: ExitedLimits = {

@@ -2,13 +2,15 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DaemonProcess } from "../../../../scripts/lib/daemon.ts";
-import { rssBytes } from "../../../../scripts/lib/proc-tree.ts";
-import { ProtocolClient, type ResponseMessage } from "../../../../scripts/lib/protocol-client.ts";
-import { clientFrame, RawSocket, upgradeRequest } from "../../../../scripts/lib/raw-ws.ts";
-import { warmUp } from "../../../../scripts/lib/warm-up.ts";
-import { openWebSocketWire } from "../../../../scripts/lib/wire.ts";
-import { LeakGuard } from "../support/leak-guard.ts";
+import type { ResultOf } from "@x/exec-protocol";
+import { DaemonProcess } from "@x/exec-test-kit/daemon.ts";
+import { LeakGuard } from "@x/exec-test-kit/leak-guard.ts";
+import { rssBytes } from "@x/exec-test-kit/proc-tree.ts";
+import { ProtocolClient } from "@x/exec-test-kit/protocol-client.ts";
+import type { Json } from "@x/exec-test-kit/start-params.ts";
+import { clientFrame, RawSocket, upgradeRequest } from "@x/exec-test-kit/raw-socket.ts";
+import { warmUp } from "@x/exec-test-kit/warm-up.ts";
+import { openWebSocketWire } from "@x/exec-test-kit/wire.ts";
 
 // One client misbehaving on purpose, within what the protocol lets it send:
 // each bound answers with its documented error, the daemon's memory stays
@@ -96,7 +98,7 @@ describe("abuse", () => {
       await client.until(() => client.process(`s${total - 1}`).exited !== undefined, 30_000, "the last spawn to exit");
       await client.until(() => [...Array(total).keys()].every((i) => client.process(`s${i}`).exited), 30_000, "every exit");
     });
-    const { processes } = await client.call("process/list", {});
+    const { processes }: ResultOf<"process/list"> = await client.call("process/list", {});
     expect(processes.length).toBeLessThanOrEqual(100);
     expect(processes.length).toBeGreaterThanOrEqual(90);
     expect(processes.map((p) => p.processId)).toContain(`s${total - 1}`);
@@ -119,7 +121,7 @@ describe("abuse", () => {
         await start(client, `big${i}`, ["head", "-c", String(300 * 1024), "/dev/zero"]);
         await client.waitExited(`big${i}`);
       }
-      const { processes } = await client.call("process/list", {});
+      const { processes }: ResultOf<"process/list"> = await client.call("process/list", {});
       expect(processes.map((p) => p.processId)).toEqual(["big3", "big4", "big5"]);
       expect((await client.request("process/read", { processId: "big0" })).error?.message).toBe("unknown process id big0");
       client.wire.close();
@@ -135,7 +137,7 @@ describe("abuse", () => {
     const chunk = Buffer.alloc(1024, 0x61).toString("base64");
     const total = 3000;
     const { value: early, peakGrowth } = await peakRssDuring(daemon.pid, async () => {
-      const answers: ResponseMessage[] = [];
+      const answers: Json[] = [];
       const all = Array.from({ length: total }, () =>
         client.request("process/write", { processId: "deaf", chunk }).then((answer) => {
           answers.push(answer);
@@ -164,12 +166,44 @@ describe("abuse", () => {
     client.wire.close();
   });
 
+  test("a JSON-RPC 2.0 batch holds its requests' slots until its one answer is written", async () => {
+    const client = new ProtocolClient(await openWebSocketWire(daemon.url!), { keepMessages: true });
+    await client.handshake("abuse-batch");
+    await start(client, "slow", ["sleep", "300"]);
+    const hour = 3_600_000;
+    const read = (id: string) => ({ jsonrpc: "2.0", id, method: "process/read", params: { processId: "slow" } });
+    // 999 reads answered at once wait in the batch behind one wait that lasts until the child dies.
+    const held = [...Array.from({ length: 999 }, (_, i) => read(`r${i}`)), { jsonrpc: "2.0", id: "w", method: "process/wait", params: { processId: "slow", timeoutMs: hour } }];
+    client.sendRaw(JSON.stringify(held));
+    // 1,000 of the 1,024 slots are taken: of 40 more waits, 24 wait and 16 are refused at once.
+    const waits = Array.from({ length: 40 }, () => client.request("process/wait", { processId: "slow", timeoutMs: hour }));
+    await client.until(() => client.messages.filter((m) => m.error?.code === -32001).length >= 16, 15_000, "refusals");
+    await Bun.sleep(100);
+    expect(client.messages.filter((m) => m.error?.code === -32001)).toHaveLength(16);
+    // Inside a batch, an entry past the bound gets its own refusal.
+    client.sendRaw(JSON.stringify([read("x1"), read("x2")]));
+    const refusedBatch = (await client.waitFor((m) => Array.isArray(m) && m[0]?.id === "x1")) as Json[];
+    expect(refusedBatch).toHaveLength(2);
+    for (const entry of refusedBatch) expect(entry).toMatchObject({ jsonrpc: "2.0", error: { code: -32001, data: { limit: "inFlightRequests", value: 1024 } } });
+    await client.call("process/terminate", { processId: "slow" });
+    const answered = (await client.waitFor((m) => Array.isArray(m) && m.length === 1000)) as Json[];
+    expect(answered.filter((entry) => entry.error !== undefined)).toEqual([]);
+    expect(answered.find((entry) => entry.id === "w")!.result.exited).toBe(true);
+    expect((await Promise.all(waits)).filter((a) => a.error === undefined)).toHaveLength(24);
+    // Every slot is free again: a full batch of reads is served.
+    client.sendRaw(JSON.stringify(Array.from({ length: 1000 }, (_, i) => read(`again${i}`))));
+    const again = (await client.waitFor((m) => Array.isArray(m) && m[0]?.id?.startsWith?.("again"))) as Json[];
+    expect(again).toHaveLength(1000);
+    expect(again.filter((entry) => entry.error !== undefined)).toEqual([]);
+    client.wire.close();
+  });
+
   test("hour-long waits: 256 may wait at once, the rest are answered -32003 at once; exit ends the ones waiting", async () => {
     const client = await connect();
     await start(client, "long", ["sleep", "300"]);
     const total = 2000;
     const hour = 3_600_000;
-    const answers: ResponseMessage[] = [];
+    const answers: Json[] = [];
     const { value: all, peakGrowth } = await peakRssDuring(daemon.pid, async () => {
       const waits = Array.from({ length: total }, (_, i) =>
         client
@@ -208,7 +242,7 @@ describe("abuse", () => {
       await start(client, "tty", ["sleep", "300"], { tty: true });
       const chunk = Buffer.alloc(64 * 1024, 0x61).toString("base64");
       const total = 400; // 25 MiB
-      const answers: ResponseMessage[] = [];
+      const answers: Json[] = [];
       const { value: all, peakGrowth } = await peakRssDuring(target.pid, async () => {
         const writes = Array.from({ length: total }, () =>
           client.request("process/write", { processId: "tty", chunk }).then((answer) => {
