@@ -49,13 +49,15 @@ export function scoreWorkload(plan: WorkloadPlan, rows: RowResult[]): void {
     if (row.role !== "ours" || !row.metrics) continue;
     const values = row.metrics;
     row.ratios = {};
-    for (const reference of references) {
+    const rowCase = plan.cases.find((c) => c.label === row.label);
+    // A row with its own goals is also compared with the exec-server rows they name.
+    const named = rows.filter((other) => other !== row && other.metrics && rowCase?.goals?.some((goal) => goal.vs === other.label));
+    for (const reference of [...references, ...named]) {
       const ratios: Record<string, number> = {};
       for (const metric of plan.metrics) ratios[metric.key] = values[metric.key]! / reference.metrics![metric.key]!;
       row.ratios[reference.label] = ratios;
     }
-    const checked = plan.cases.find((c) => c.label === row.label)?.checked === true;
-    if (checked) row.goals = plan.goals.flatMap((goal) => checkGoal(goal, row, plan.metrics));
+    if (rowCase?.checked === true) row.goals = (rowCase.goals ?? plan.goals).flatMap((goal) => checkGoal(goal, row, plan.metrics));
   }
 }
 

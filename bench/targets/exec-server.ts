@@ -10,7 +10,7 @@ function daemonFlags(spec: Pick<TargetSpec, "ptyBackend" | "daemonArgs">): strin
   return [...backend, ...(spec.daemonArgs ?? [])];
 }
 
-/** The daemon, tracked so that an abandoned measurement still stops it. */
+/** The daemon (websocket: loopback, `--no-auth` from the launcher), tracked so that an abandoned measurement still stops it. */
 export async function startDaemon(
   transport: "stdio" | "websocket",
   spec: Pick<TargetSpec, "ptyBackend" | "daemonArgs"> = {},

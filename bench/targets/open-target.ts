@@ -1,4 +1,5 @@
 import { execServerTarget } from "./exec-server.ts";
+import { execServerSdkTarget } from "./exec-server-sdk.ts";
 import { inProcessTarget } from "./in-process.ts";
 import { kernelTarget } from "./kernel.ts";
 import { nodePtyTarget, terminadoTarget, websocketdTarget } from "./peers.ts";
@@ -11,6 +12,8 @@ export function openTarget(spec: TargetSpec): Promise<Target> {
     case "exec-server-ws":
     case "exec-server-stdio":
       return execServerTarget(spec);
+    case "exec-server-sdk":
+      return execServerSdkTarget(spec);
     case "node-pty-ws":
       return nodePtyTarget(spec);
     case "websocketd":

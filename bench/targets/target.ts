@@ -3,6 +3,7 @@ export type TargetKind =
   | "in-process"
   | "exec-server-ws"
   | "exec-server-stdio"
+  | "exec-server-sdk"
   | "node-pty-ws"
   | "websocketd"
   | "terminado"

@@ -39,12 +39,17 @@ export interface ClientOptions {
 }
 
 export interface WebSocketConnectOptions extends ClientOptions {
-  /** `ws://host:port` of an `exec-server --listen ws://...`. */
+  /** `ws://host:port` of an `exec-server --listen ws://...`, or `unix:///path.sock` of `--listen unix://...`. */
   readonly url: string;
   /** Sent as `Authorization: Bearer <token>` (the server's `--token`). */
   readonly token?: string;
   /** How long to wait for the socket to open. Default 10 000 ms. */
   readonly connectTimeoutMs?: number;
+  /**
+   * Ask for output as binary frames (raw bytes, no base64 or JSON). Default true; a server
+   * that does not offer them answers `binaryOutput: false` and JSON output goes on.
+   */
+  readonly binaryOutput?: boolean;
   /**
    * Keep the session across a dropped socket: reconnect and resume it, so
    * processes and output iterators go on. `true` uses the defaults (see the README).
@@ -95,9 +100,11 @@ const END_SESSION_TIMEOUT_MS = 2000;
 
 type Emitters = { [E in ClientEventName]: Emitter<ClientEvents[E]> };
 
+/** What a websocket connection adds: resume (if asked for) and binary output frames. */
 interface ResumeSetup {
   readonly option: WebSocketConnectOptions["resume"];
   readonly reopen: () => Promise<Transport>;
+  readonly binaryOutput: boolean;
 }
 
 /** A connection to one exec-server, and the processes started through it. */
@@ -138,6 +145,7 @@ export class ExecServerClient implements AsyncDisposable {
       {
         clientName: options.clientName ?? DEFAULT_CLIENT_NAME,
         initializeTimeoutMs: options.initializeTimeoutMs ?? DEFAULT_TIMEOUT_MS,
+        binaryOutput: resume?.binaryOutput ?? false,
         resume: policy && resume && { policy, reopen: resume.reopen },
       },
       {
@@ -155,7 +163,7 @@ export class ExecServerClient implements AsyncDisposable {
     );
   }
 
-  /** Connects to `exec-server --listen ws://IP:PORT` and completes the handshake. */
+  /** Connects to `exec-server --listen ws://IP:PORT` (or `unix:///path.sock`) and completes the handshake. */
   static async connectWebSocket(options: WebSocketConnectOptions): Promise<ExecServerClient> {
     const open = () =>
       openWebSocketTransport({
@@ -163,7 +171,11 @@ export class ExecServerClient implements AsyncDisposable {
         token: options.token,
         connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_TIMEOUT_MS,
       });
-    return ExecServerClient.establish(await open(), options, { option: options.resume, reopen: open });
+    return ExecServerClient.establish(await open(), options, {
+      option: options.resume,
+      reopen: open,
+      binaryOutput: options.binaryOutput ?? true,
+    });
   }
 
   /** Speaks NDJSON over a pair of byte streams (e.g. a child `exec-server`'s stdout and stdin). */
@@ -190,6 +202,11 @@ export class ExecServerClient implements AsyncDisposable {
       await client.close();
       throw error;
     }
+  }
+
+  /** Output arrives as binary websocket frames (see WebSocketConnectOptions.binaryOutput). */
+  get binaryOutput(): boolean {
+    return this.link.binaryOutput;
   }
 
   /** "connecting" → "open" (⇄ "reconnecting" with `resume`) → "closed". */

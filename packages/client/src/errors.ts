@@ -10,6 +10,8 @@ export const ClientErrorCode = {
   SpawnFailed: -33003,
   /** The client stopped following an attached process (`detach()`) before it exited. */
   Detached: -33004,
+  /** The client already has as many calls awaiting an answer as the server accepts (1,024). */
+  TooManyRequests: -33005,
 } as const;
 export type ClientErrorCode = (typeof ClientErrorCode)[keyof typeof ClientErrorCode];
 
@@ -52,9 +54,22 @@ export class ConnectionClosedError extends ExecServerError {
   override readonly name: string = "ConnectionClosedError";
 }
 
-/** The OS refused to start a process (or the local server child). */
+/**
+ * The OS refused to start a process (server code -32002, with `{ argv0, errno, reason }`
+ * in `data`), or the local server child (ClientErrorCode.SpawnFailed).
+ */
 export class SpawnFailedError extends ExecServerError {
   override readonly name: string = "SpawnFailedError";
+}
+
+/**
+ * A documented bound was hit: too many requests in flight (-32001 from the server,
+ * ClientErrorCode.TooManyRequests when the client refuses before sending) or
+ * a server limit such as processes, pending waits or pending input (-32003, `data`
+ * is `{ limit, value }`). Nothing was done; retry once something has finished.
+ */
+export class LimitExceededError extends ExecServerError {
+  override readonly name: string = "LimitExceededError";
 }
 
 type ErrorClass = new (code: number, message: string, options?: ExecServerErrorOptions) => ExecServerError;
@@ -64,6 +79,10 @@ const ERROR_CLASSES: Readonly<Record<number, ErrorClass>> = {
   [ClientErrorCode.Timeout]: ExecTimeoutError,
   [ClientErrorCode.ConnectionClosed]: ConnectionClosedError,
   [ClientErrorCode.SpawnFailed]: SpawnFailedError,
+  [ErrorCode.SpawnFailed]: SpawnFailedError,
+  [ErrorCode.TooManyRequests]: LimitExceededError,
+  [ClientErrorCode.TooManyRequests]: LimitExceededError,
+  [ErrorCode.LimitExceeded]: LimitExceededError,
 };
 
 export function createError(code: number, message: string, options?: ExecServerErrorOptions): ExecServerError {
@@ -79,13 +98,7 @@ export function closedError(message: string, options?: ExecServerErrorOptions): 
   return createError(ClientErrorCode.ConnectionClosed, message, options) as ConnectionClosedError;
 }
 
-/**
- * An error response from the server. The server reports a refused spawn as an
- * internal error of `process/start` (validation failures are -32602/-32600), so
- * that pair is the spawn failure.
- */
+/** An error response from the server: its code picks the class (see ERROR_CLASSES). */
 export function fromRpcError(method: string, error: RpcErrorObject): ExecServerError {
-  const spawnFailed = method === "process/start" && error.code === ErrorCode.InternalError;
-  const code = spawnFailed ? ClientErrorCode.SpawnFailed : error.code;
-  return createError(code, error.message, { method, rpcCode: error.code, data: error.data });
+  return createError(error.code, error.message, { method, rpcCode: error.code, data: error.data });
 }

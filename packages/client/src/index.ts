@@ -20,6 +20,7 @@ export {
   ExecServerError,
   ExecTimeoutError,
   SpawnFailedError,
+  LimitExceededError,
   type ExecServerErrorOptions,
 } from "./errors.ts";
 export { AttachedProcessHandle, type AttachMode } from "./process/attached-process-handle.ts";

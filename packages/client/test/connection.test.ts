@@ -4,6 +4,7 @@ import {
   ConnectionClosedError,
   ExecServerClient,
   ExecTimeoutError,
+  LimitExceededError,
   SpawnFailedError,
   spawnLocalExecServer,
 } from "../src/index.ts";
@@ -20,6 +21,37 @@ describe("connecting", () => {
     expect(error).toBeInstanceOf(ExecTimeoutError);
     expect(error.message).toContain("initialize");
     expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  test("past 1,024 calls awaiting answers, the next one is refused at once with LimitExceededError", async () => {
+    // A peer that answers initialize and then nothing at all.
+    const toPeer = new TransformStream<Uint8Array, Uint8Array>();
+    const fromPeer = new TransformStream<Uint8Array, Uint8Array>();
+    const peerWriter = fromPeer.writable.getWriter();
+    let received = 0;
+    void (async () => {
+      const decoder = new TextDecoder();
+      let buffered = "";
+      for await (const bytes of toPeer.readable) {
+        buffered += decoder.decode(bytes, { stream: true });
+        for (let at = buffered.indexOf("\n"); at !== -1; at = buffered.indexOf("\n")) {
+          const message = JSON.parse(buffered.slice(0, at));
+          buffered = buffered.slice(at + 1);
+          if (message.method === "initialize") {
+            await peerWriter.write(new TextEncoder().encode(`${JSON.stringify({ id: message.id, result: { protocolVersion: "exec-server.v0" } })}\n`));
+          } else if (message.id !== undefined) received++;
+        }
+      }
+    })();
+    const client = await ExecServerClient.connectStdio({ readable: fromPeer.readable, writable: toPeer.writable });
+    const pending = Array.from({ length: 1024 }, () => client.list().catch((e: unknown) => e));
+    const refused = await client.list().catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(LimitExceededError);
+    expect((refused as LimitExceededError).message).toContain("too many requests in flight");
+    await waitFor("the peer to receive the 1,024 calls", () => received === 1024);
+    await client.close();
+    expect((await Promise.all(pending)).every((e) => e instanceof ConnectionClosedError)).toBe(true);
+    expect(received).toBe(1024);
   });
 
   test("a peer that does not speak JSON ends the connection with ConnectionClosedError", async () => {

@@ -141,6 +141,32 @@ describe("resume after a dropped socket", () => {
     }
   });
 
+  test("a write in flight at the drop is sent again with its writeId after the resume, and written once", async () => {
+    const { client, events } = await connect();
+    try {
+      // The child reads nothing for a while: a write larger than the pipe stays in flight.
+      const slow = await client.start({ argv: ["sh", "-c", "sleep 1; exec cat"], pipeStdin: true });
+      const payload = new Uint8Array(512 * 1024).map((_, i) => (i * 7) & 0xff);
+      const collected: Uint8Array[] = [];
+      const reading = (async () => {
+        for await (const chunk of slow.output()) collected.push(chunk.data);
+      })();
+      const writing = slow.write(payload);
+      await Bun.sleep(200);
+      proxy.cut();
+      await writing; // answered on the resumed connection
+      await slow.closeStdin();
+      expect(await slow.exited).toEqual({ exitCode: 0, signal: null });
+      await reading;
+      const echoed = Buffer.concat(collected);
+      expect(echoed.byteLength).toBe(payload.byteLength); // not twice
+      expect(Buffer.from(echoed).equals(Buffer.from(payload))).toBe(true);
+      expect(events).toEqual(["reconnecting", "reconnect"]);
+    } finally {
+      await client.close();
+    }
+  });
+
   test("a start whose answer the drop lost rejects, and the process it may have started does not stay running", async () => {
     const { client, events } = await connect();
     try {

@@ -1,6 +1,14 @@
 import { describe, expect, test } from "bun:test";
 import { ErrorCode } from "@x/exec-protocol";
-import { ClientErrorCode, ConnectionClosedError, ExecServerClient, ExecServerError, ExecTimeoutError, SpawnFailedError } from "../src/index.ts";
+import {
+  ClientErrorCode,
+  ConnectionClosedError,
+  ExecServerClient,
+  ExecServerError,
+  ExecTimeoutError,
+  LimitExceededError,
+  SpawnFailedError,
+} from "../src/index.ts";
 import { createError, fromRpcError } from "../src/errors.ts";
 import { importServer, serverBinPath } from "../src/local-server.ts";
 import { OutputLog } from "../src/process/output-log.ts";
@@ -63,9 +71,13 @@ describe("errors", () => {
     const error = fromRpcError("process/read", { code: -32602, message: "invalid params", data: { errors: [] } });
     expect(error).toMatchObject({ code: -32602, rpcCode: -32602, message: "invalid params", method: "process/read", data: { errors: [] } });
     expect(error.name).toBe("ExecServerError");
-    const spawn = fromRpcError("process/start", { code: ErrorCode.InternalError, message: "failed to spawn" });
+    const spawn = fromRpcError("process/start", { code: ErrorCode.SpawnFailed, message: "failed to spawn" });
     expect(spawn).toBeInstanceOf(SpawnFailedError);
-    expect(spawn).toMatchObject({ code: ClientErrorCode.SpawnFailed, rpcCode: ErrorCode.InternalError, name: "SpawnFailedError" });
+    expect(spawn).toMatchObject({ code: ErrorCode.SpawnFailed, rpcCode: ErrorCode.SpawnFailed, name: "SpawnFailedError" });
+    // The class comes from the code alone, never from the method name.
+    expect(fromRpcError("process/start", { code: ErrorCode.InternalError, message: "boom" })).not.toBeInstanceOf(SpawnFailedError);
+    expect(fromRpcError("process/read", { code: ErrorCode.TooManyRequests, message: "too many" })).toBeInstanceOf(LimitExceededError);
+    expect(fromRpcError("process/wait", { code: ErrorCode.LimitExceeded, message: "waits" })).toBeInstanceOf(LimitExceededError);
   });
 });
 

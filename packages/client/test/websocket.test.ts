@@ -1,4 +1,4 @@
-import { afterAll } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { ExecServer, listenWebSocket } from "exec-server";
 import { ExecServerClient, type ClientOptions } from "../src/index.ts";
 import { behaviourSuite } from "./support/behaviour-suite.ts";
@@ -28,3 +28,27 @@ async function connect(options: ClientOptions = {}) {
 }
 
 behaviourSuite({ name: "websocket", connect, connectKillable: connect });
+
+describe("binary output frames", () => {
+  test("used by default when the server offers them; the same bytes arrive either way", async () => {
+    const listener = listenWebSocket(server, { hostname: "127.0.0.1", port: 0, allowedOrigins: [] });
+    try {
+      // Every byte value, and more than one chunk.
+      const script = "i=0; while [ $i -lt 64 ]; do printf '%s' \"$(seq 0 255 | awk '{printf \"%c\", $1}')\" ; i=$((i+1)); done";
+      const outputs: Buffer[] = [];
+      for (const binaryOutput of [true, false]) {
+        await using client = await ExecServerClient.connectWebSocket({ url: listener.url, binaryOutput });
+        expect(client.binaryOutput).toBe(binaryOutput);
+        const { stdoutBytes, exitCode } = await client.run(["bash", "--noprofile", "--norc", "-c", script], {
+          env: { PATH: "/usr/bin:/bin", LC_ALL: "C" },
+        });
+        expect(exitCode).toBe(0);
+        outputs.push(Buffer.from(stdoutBytes));
+      }
+      expect(outputs[0]!.byteLength).toBeGreaterThan(10_000);
+      expect(outputs[0]!.equals(outputs[1]!)).toBe(true);
+    } finally {
+      await listener.stop();
+    }
+  });
+});

@@ -30,6 +30,11 @@ export class RpcError extends Error {
     return new RpcError(ErrorCode.InvalidParams, message, data);
   }
 
+  /** A documented bound was hit; `limit` names it (the CLI flag where there is one). */
+  static limitExceeded(message: string, limit: string, value: number): RpcError {
+    return new RpcError(ErrorCode.LimitExceeded, message, { limit, value });
+  }
+
   static internal(message: string, data?: unknown): RpcError {
     return new RpcError(ErrorCode.InternalError, message, data);
   }

@@ -1,10 +1,11 @@
 import type { ProcessLimits } from "./process/managed-process.ts";
+import { DEFAULT_EXITED_LIMITS, type ExitedLimits } from "./session/retention-budget.ts";
 
 export const PTY_BACKENDS = ["native", "ffi"] as const;
 export type PtyBackendName = (typeof PTY_BACKENDS)[number];
 
 /** Server-wide settings; the CLI maps its flags onto these. */
-export interface ServerConfig extends ProcessLimits {
+export interface ServerConfig extends ProcessLimits, ExitedLimits {
   /** How long an exited process stays readable before its id is freed. */
   readonly exitedRetentionMs: number;
   /** Largest inbound message; a larger one closes its connection. */
@@ -40,8 +41,9 @@ export const DEFAULT_CONFIG: ServerConfig = {
   sendHighWaterBytes: 1024 * 1024,
   undeliveredAllowanceBytes: 4 * 1024 * 1024,
   exitedRetentionMs: 30_000,
+  ...DEFAULT_EXITED_LIMITS,
   maxMessageBytes: 64 * 1024 * 1024,
-  connectionHighWaterBytes: 4 * 1024 * 1024,
+  connectionHighWaterBytes: 1 * 1024 * 1024,
   connectionHardLimitBytes: 256 * 1024 * 1024,
   ptyBackend: "native",
   maxProcesses: 256,

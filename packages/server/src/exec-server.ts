@@ -18,7 +18,7 @@ export class ExecServer {
   constructor(config: Partial<ServerConfig> = {}, readonly log: Logger = silentLogger) {
     this.config = { ...DEFAULT_CONFIG, ...config };
     this.manager = new ProcessManager(this.config);
-    this.sessions = new SessionRegistry(this.config.exitedRetentionMs);
+    this.sessions = new SessionRegistry(this.config.exitedRetentionMs, this.config);
   }
 
   /** `allowResume`: the transport can reconnect (websocket), so a session may outlive it. */

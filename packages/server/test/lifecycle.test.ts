@@ -218,8 +218,9 @@ test("--max-processes is enforced per connection", async () => {
   await c.handshake();
   for (let i = 0; i < 20; i++) await c.call("process/start", startParams(`m${i}`, ["sleep", "5"]));
   const refused = await c.request("process/start", startParams("m20", ["sleep", "5"]));
-  expect(refused.error.code).toBe(-32600);
+  expect(refused.error.code).toBe(-32003);
   expect(refused.error.message).toContain("too many processes");
+  expect(refused.error.data).toEqual({ limit: "--max-processes", value: 20 });
   await c.call("process/terminate", { processId: "m0" });
   await c.waitExited("m0");
   await c.call("process/start", startParams("m20", ["true"]));

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { LeakGuard } from "@x/exec-test-kit/leak-guard.ts";
-import { startDaemon, type Daemon } from "@x/exec-test-kit/daemon.ts";
+import { daemonCommand, startDaemon, type Daemon } from "@x/exec-test-kit/daemon.ts";
 import { alive } from "@x/exec-test-kit/proc-tree.ts";
 
 // The official MCP client runs `exec-server mcp` from the package bin, as an agent's config would.
@@ -327,5 +327,30 @@ test("--connect with a wrong token fails at start with a message, before any MCP
     expect(await new Response(child.stdout).text()).toBe("");
   } finally {
     await daemon.stop();
+  }
+});
+
+test("--connect unix:///PATH reaches a daemon listening on a unix socket", async () => {
+  const socket = join(home, "mcp.sock");
+  const daemon = Bun.spawn([...daemonCommand(), "--listen", `unix://${socket}`], { env: childEnv(), stdin: "ignore", stdout: "ignore", stderr: "pipe" });
+  const client = new Client({ name: "mcp-test", version: "1.0.0" });
+  try {
+    const stderr = daemon.stderr.getReader();
+    let printed = "";
+    while (!printed.includes("listening on")) {
+      const { done, value } = await stderr.read();
+      if (done) throw new Error(`daemon did not start: ${printed}`);
+      printed += new TextDecoder().decode(value);
+    }
+    stderr.releaseLock();
+    const transport = new StdioClientTransport({ command: PACKAGE_BIN, args: ["mcp", "--connect", `unix://${socket}`], env: childEnv(), stderr: "inherit" });
+    await client.connect(transport);
+    const result = await call(client, "exec_command", { cmd: "echo over-unix" });
+    expect(result.isError).toBe(false);
+    expect(result.structured).toMatchObject({ running: false, exit_code: 0, output: "over-unix\n" });
+  } finally {
+    await client.close();
+    daemon.kill("SIGTERM");
+    expect(await daemon.exited).toBe(0);
   }
 });

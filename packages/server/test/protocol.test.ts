@@ -144,7 +144,8 @@ describe.each<TransportKind>(["stdio", "websocket"])("exec-server.v0 over %s", (
       "/no/such/dir",
     );
     const spawnFail = await client.request("process/start", startParams("e4", ["/no/such/program"]));
-    expect(spawnFail.error.code).toBe(-32603);
+    expect(spawnFail.error.code).toBe(-32002);
+    expect(spawnFail.error.data).toMatchObject({ argv0: "/no/such/program", errno: "ENOENT" });
     expect(spawnFail.error.message).toContain("/no/such/program");
     expect(spawnFail.error.message).toContain("ENOENT");
     const invalid = await client.request("process/start", { processId: "e5", argv: "ls", cwd: "/tmp", env: {}, tty: false });

@@ -96,7 +96,7 @@ describe("command line", () => {
     expect(host.stderr).toContain("invalid websocket --listen URL `ws://localhost:1234`; expected `ws://IP:PORT`");
     const scheme = await run(["--listen", "http://127.0.0.1:1234"]);
     expect(scheme.code).not.toBe(0);
-    expect(scheme.stderr).toContain("unsupported --listen URL `http://127.0.0.1:1234`; expected `stdio://` or `ws://IP:PORT`");
+    expect(scheme.stderr).toContain("unsupported --listen URL `http://127.0.0.1:1234`; expected `stdio://`, `ws://IP:PORT` or `unix:///path.sock`");
   });
 
   test("a non-loopback listen address needs a token", async () => {

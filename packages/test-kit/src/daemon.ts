@@ -21,7 +21,7 @@ export interface DaemonOptions {
   readonly transport: TransportKind;
   /** The daemon command; default `daemonCommand()`. */
   readonly command?: readonly string[];
-  /** Extra CLI flags (`--listen` is added for websocket). */
+  /** Extra CLI flags (websocket adds `--listen` on loopback, and `--no-auth` unless a token is given). */
   readonly args?: readonly string[];
   /** Added to the daemon's environment; `undefined` values remove a variable. */
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -71,13 +71,16 @@ export class DaemonProcess implements AsyncDisposable {
   }
 
   static async start(options: DaemonOptions): Promise<DaemonProcess> {
-    const listen = options.transport === "websocket" ? ["--listen", "ws://127.0.0.1:0"] : [];
     const home = options.env?.HOME === undefined ? mkdtempSync(join(tmpdir(), "exec-daemon-home-")) : undefined;
     const env: Record<string, string> = {};
     for (const [key, value] of Object.entries({ ...process.env, EXEC_SERVER_TOKEN: undefined, HOME: home, ...options.env })) {
       if (value !== undefined) env[key] = value;
     }
-    const proc = Bun.spawn([...(options.command ?? daemonCommand()), ...listen, ...(options.args ?? [])], {
+    // A loopback listener without a token would generate one: callers that pass none opt out.
+    const args = options.args ?? [];
+    const hasToken = args.includes("--token") || args.includes("--token-file") || env.EXEC_SERVER_TOKEN !== undefined;
+    const listen = options.transport === "websocket" ? ["--listen", "ws://127.0.0.1:0", ...(hasToken ? [] : ["--no-auth"])] : [];
+    const proc = Bun.spawn([...(options.command ?? daemonCommand()), ...listen, ...args], {
       stdin: "pipe",
       stdout: "pipe",
       stderr: "pipe",

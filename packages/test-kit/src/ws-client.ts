@@ -131,6 +131,8 @@ export class WsClient {
 
   /** Parses one frame from the pending bytes; false when more bytes are needed. */
   private parseFrame(): boolean {
+    // A read that ended exactly on a frame boundary leaves nothing pending.
+    if (this.pendingBytes < 2) return false;
     const header = readHeader(this.peek(Math.min(this.pendingBytes, 14)));
     if (!header) return false;
     const size = header.payloadOffset + header.payloadLength;

@@ -1,8 +1,14 @@
 import type { RpcErrorObject, Transport } from "@x/exec-protocol";
-import { closedError, fromRpcError, timeoutError, type ConnectionClosedError } from "../errors.ts";
+import { ClientErrorCode, closedError, createError, fromRpcError, timeoutError, type ConnectionClosedError } from "../errors.ts";
 
 /** One connection's state; the client adds "reconnecting" on top (see SessionLink). */
 export type RpcConnectionState = "connecting" | "open" | "closed";
+
+/**
+ * Calls one connection may have awaiting an answer: the server answers more with
+ * -32001, so the client refuses them before they cost a message, a timer and a map entry.
+ */
+export const MAX_PENDING_CALLS = 1024;
 
 interface PendingCall {
   readonly method: string;
@@ -52,6 +58,15 @@ export class RpcConnection {
 
   request(method: string, params: unknown, timeoutMs?: number): Promise<unknown> {
     if (this.closeError) return Promise.reject(this.closeError);
+    if (this.pending.size >= MAX_PENDING_CALLS) {
+      return Promise.reject(
+        createError(
+          ClientErrorCode.TooManyRequests,
+          `too many requests in flight: ${this.pending.size} calls await an answer (limit ${MAX_PENDING_CALLS})`,
+          { method },
+        ),
+      );
+    }
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       const timer =

@@ -18,6 +18,8 @@ export interface ReconnectInfo {
 export interface SessionLinkOptions {
   readonly clientName: string;
   readonly initializeTimeoutMs: number;
+  /** Ask for binary output frames (websocket transports only: they decode them). */
+  readonly binaryOutput?: boolean;
   /** Set to make the session resumable; `reopen` opens a fresh transport to the same server. */
   readonly resume?: { readonly policy: ResumePolicy; readonly reopen: () => Promise<Transport> };
 }
@@ -37,13 +39,19 @@ export interface SessionLinkEvents {
 /** Reads that give the same answer when asked again: retried on the resumed connection. */
 const RETRIED_METHODS: ReadonlySet<string> = new Set(["process/read", "process/snapshot", "process/list"]);
 
+/** Also safe to send again: a write with a `writeId` (the server remembers ids and writes once). */
+function isRetried(method: string, params: unknown): boolean {
+  if (RETRIED_METHODS.has(method)) return true;
+  return method === "process/write" && (params as { writeId?: unknown }).writeId !== undefined;
+}
+
 /**
  * The client's link to its server session, across reconnects. Without resume
  * it is one RpcConnection. With resume, an unexpected drop opens a new
  * transport and re-initializes with `resumeSessionId`/`resumeFrom`; calls made
- * meanwhile wait for the outcome, idempotent reads that were pending are sent
- * again, and every other pending call fails with the ConnectionClosedError of
- * the drop (a write may or may not have happened).
+ * meanwhile wait for the outcome, idempotent reads and writes with a `writeId`
+ * that were pending are sent again, and every other pending call fails with the
+ * ConnectionClosedError of the drop.
  */
 export class SessionLink {
   private connection: RpcConnection;
@@ -56,6 +64,8 @@ export class SessionLink {
   private resumable = false;
   sessionId: string | undefined;
   protocolVersion = "";
+  /** The server sends process/output as binary frames (asked for, and accepted). */
+  binaryOutput = false;
 
   constructor(
     transport: Transport,
@@ -80,9 +90,11 @@ export class SessionLink {
     const result = await this.handshake(this.connection, {
       clientName: this.options.clientName,
       ...(resume && { resumable: true }),
+      ...(this.options.binaryOutput && { binaryOutput: true }),
     });
     this.protocolVersion = result.protocolVersion;
     this.sessionId = result.sessionId;
+    this.binaryOutput = result.binaryOutput === true;
     this.resumable = resume && result.sessionId !== undefined;
     if (this.stateValue === "connecting") this.stateValue = "open";
   }
@@ -97,7 +109,7 @@ export class SessionLink {
       } catch (error) {
         const dropped = error instanceof ConnectionClosedError && connection.closedWith === error;
         const resuming = this.reconnection !== undefined || this.connection !== connection;
-        if (dropped && resuming && RETRIED_METHODS.has(method)) continue;
+        if (dropped && resuming && isRetried(method, params)) continue;
         throw error;
       }
     }
@@ -184,6 +196,7 @@ export class SessionLink {
         clientName: this.options.clientName,
         resumeSessionId: this.sessionId!,
         resumeFrom: this.events.resumeFrom(),
+        ...(this.options.binaryOutput && { binaryOutput: true }),
       });
       if (result.sessionId !== this.sessionId) {
         throw createError(ErrorCode.InvalidRequest, `the server answered session ${result.sessionId} instead of resuming`, {

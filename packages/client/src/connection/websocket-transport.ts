@@ -1,8 +1,10 @@
+import { decodeOutputFrame } from "@x/exec-protocol";
 import { closedError, timeoutError } from "../errors.ts";
 import { settledWithin } from "../timers.ts";
 import type { OutboundMessage, Transport, TransportReceiver } from "@x/exec-protocol";
 
 export interface WebSocketTransportOptions {
+  /** `ws://IP:PORT`, or `unix:///path.sock` for a server listening on a unix socket. */
   readonly url: string;
   /** Sent as `Authorization: Bearer <token>` on the upgrade request. */
   readonly token?: string;
@@ -16,8 +18,10 @@ export function openWebSocketTransport(options: WebSocketTransportOptions): Prom
   const { url, token, connectTimeoutMs } = options;
   // Bun's WebSocket accepts `headers`; browsers cannot set them (see README).
   let socket: WebSocket;
+  // Bun's WebSocket client reaches a unix socket through the `ws+unix://` scheme.
+  const target = url.startsWith("unix://") ? `ws+unix://${url.slice("unix://".length)}` : url;
   try {
-    socket = new WebSocket(url, token === undefined ? {} : { headers: { Authorization: `Bearer ${token}` } });
+    socket = new WebSocket(target, token === undefined ? {} : { headers: { Authorization: `Bearer ${token}` } });
   } catch (error) {
     return Promise.reject(closedError(`cannot connect to ${url}: ${(error as Error).message}`, { cause: error }));
   }
@@ -60,9 +64,14 @@ class WebSocketTransport implements Transport {
         this.finish(`websocket closed (code ${event.code}${event.reason ? ` ${event.reason}` : ""})`);
       };
     });
+    socket.binaryType = "arraybuffer";
     socket.onmessage = (event) => {
       if (this.ended) return;
-      const text = typeof event.data === "string" ? event.data : new TextDecoder().decode(event.data as ArrayBuffer);
+      if (typeof event.data !== "string") {
+        this.receiveBinary(new Uint8Array(event.data as ArrayBuffer));
+        return;
+      }
+      const text = event.data;
       let message: unknown;
       try {
         message = JSON.parse(text);
@@ -77,6 +86,22 @@ class WebSocketTransport implements Transport {
 
   start(receiver: TransportReceiver): void {
     this.receiver = receiver;
+  }
+
+  /**
+   * A binary frame is a `process/output` (asked for with `initialize {binaryOutput}`):
+   * delivered with its bytes as `data`, never decoded as JSON or base64.
+   */
+  private receiveBinary(bytes: Uint8Array): void {
+    let frame;
+    try {
+      frame = decodeOutputFrame(bytes);
+    } catch (error) {
+      this.finish(`the server sent a binary frame that is not an output frame: ${(error as Error).message}`);
+      void this.close();
+      return;
+    }
+    this.receiver?.message({ method: "process/output", params: frame });
   }
 
   send(message: OutboundMessage): void {

@@ -16,6 +16,10 @@ export interface ProcessRpc {
 }
 
 const WRITE_PIECE_BYTES = 1024 * 1024;
+// Write ids are unique across every client of this runtime (an attached writer shares the
+// server's per-process id memory with the owner): a random prefix and a counter.
+const WRITE_ID_PREFIX = crypto.randomUUID().slice(0, 13);
+let writeCounter = 0;
 const FETCH_MAX_BYTES = 256 * 1024;
 const encoder = new TextEncoder();
 
@@ -62,12 +66,17 @@ export class ProcessHandle implements AsyncDisposable {
     return this.state.log.heldBytes;
   }
 
-  /** Writes to stdin (PTY, or a pipe process started with `pipeStdin`). Strings are sent as UTF-8. */
+  /**
+   * Writes to stdin (PTY, or a pipe process started with `pipeStdin`). Strings are sent as UTF-8.
+   * Every piece carries a `writeId`, so a write in flight when a resumable connection drops is
+   * sent again after the resume and the server writes it at most once.
+   */
   async write(data: string | Uint8Array): Promise<void> {
     const bytes = typeof data === "string" ? encoder.encode(data) : data;
     for (let offset = 0; offset < bytes.byteLength || offset === 0; offset += WRITE_PIECE_BYTES) {
       const piece = bytes.subarray(offset, offset + WRITE_PIECE_BYTES);
-      await this.rpc.request("process/write", { ...this.ref, chunk: encodeBase64(piece) });
+      const writeId = `${WRITE_ID_PREFIX}-${++writeCounter}`;
+      await this.rpc.request("process/write", { ...this.ref, chunk: encodeBase64(piece), writeId });
     }
   }
 

@@ -1,4 +1,4 @@
-import { decodeBase64, processKey, type AttachParams, type NotificationParamsOf, type ServerNotificationName } from "@x/exec-protocol";
+import { decodeBase64, processKey, type AttachParams, type OutputFrame, type NotificationParamsOf, type ServerNotificationName } from "@x/exec-protocol";
 import type { ClientEvents } from "../client-events.ts";
 import type { ExecServerError } from "../errors.ts";
 import { ProcessState, type BacklogListener } from "./process-state.ts";
@@ -93,10 +93,11 @@ export class ProcessRegistry {
     const tag = foreign ? { sessionId } : {};
     switch (method) {
       case "process/output": {
+        // JSON carries base64 `chunk`; a binary frame (see WebSocketTransport) carries the bytes as `data`.
         const { stream, chunk, seq: sentSeq } = params as NotificationParamsOf<"process/output">;
         const seq = sentSeq ?? (state ? state.log.liveSeq + 1 : 0);
         if (state && seq <= state.log.liveSeq) return; // seen before the connection dropped
-        const data = decodeBase64(chunk);
+        const data = (params as Partial<OutputFrame>).data ?? decodeBase64(chunk);
         state?.onOutput({ seq, stream, data });
         this.fire("output", { processId, ...tag, stream, data, seq });
         return;

@@ -25,7 +25,6 @@ export interface RunResult {
 }
 
 const KILL_WAIT_MS = 5000;
-const never = new Promise<never>(() => {});
 
 /**
  * Feeds `stdin` (then EOF) while collecting every output chunk until the
@@ -53,6 +52,9 @@ export async function communicate(
     }
   })();
   let feedError: unknown;
+  // One per call, never settled: unreachable (with the race's reaction on it) once the call returns.
+  // A module-level one would keep a reaction for every call ever made.
+  const never = new Promise<never>(() => {});
   const feeding =
     stdin === undefined
       ? never

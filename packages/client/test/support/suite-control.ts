@@ -109,8 +109,9 @@ export function controlTests(ctx: SuiteContext): void {
     const error = await ctx.client.start({ argv: ["/nonexistent/exec-client-test"] }).catch((e) => e);
     expect(error).toBeInstanceOf(SpawnFailedError);
     expect(error).toBeInstanceOf(ExecServerError);
-    expect(error.code).toBe(ClientErrorCode.SpawnFailed);
-    expect(error.rpcCode).toBe(ErrorCode.InternalError);
+    expect(error.code).toBe(ErrorCode.SpawnFailed);
+    expect(error.rpcCode).toBe(ErrorCode.SpawnFailed);
+    expect(error.data).toMatchObject({ argv0: "/nonexistent/exec-client-test", errno: "ENOENT" });
     expect(error.method).toBe("process/start");
     expect(error.message).toContain("/nonexistent/exec-client-test");
   });

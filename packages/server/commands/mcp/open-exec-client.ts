@@ -2,9 +2,9 @@ import { readFileSync } from "node:fs";
 import { ExecServerClient } from "@x/exec-client";
 import { createInProcessTransport } from "../../src/transport/in-process.ts";
 
-/** Where the MCP server's processes run: in this process, or on a daemon reached by websocket. */
+/** Where the MCP server's processes run: in this process, or on a daemon reached by websocket (TCP or unix socket). */
 export interface ExecTarget {
-  /** `ws://IP:PORT` of a running `exec-server --listen`; absent: an in-process server. */
+  /** `ws://IP:PORT` or `unix:///path.sock` of a running `exec-server --listen`; absent: an in-process server. */
   readonly connect?: string;
   readonly token?: string;
   readonly tokenFile?: string;
@@ -24,8 +24,8 @@ export async function openExecClient(target: ExecTarget, env: Record<string, str
     const transport = createInProcessTransport({ config: { subreaper: true } });
     return ExecServerClient.connectTransport(transport, { clientName: CLIENT_NAME });
   }
-  if (!/^wss?:\/\//.test(target.connect)) {
-    throw new Error(`--connect must be a ws:// or wss:// URL; got ${JSON.stringify(target.connect)}`);
+  if (!/^(wss?:\/\/|unix:\/\/\/)/.test(target.connect)) {
+    throw new Error(`--connect must be a ws://, wss:// or unix:/// URL; got ${JSON.stringify(target.connect)}`);
   }
   const token = target.token ?? (target.tokenFile !== undefined ? readFileSync(target.tokenFile, "utf8").trim() : env.EXEC_SERVER_TOKEN);
   if (token === "") throw new Error("the token must not be empty");

@@ -7,7 +7,7 @@ import { SessionTable } from "./session-table.ts";
 import { registerTools } from "./tool.ts";
 import { TOOLS } from "./tools/index.ts";
 
-export const MCP_USAGE = `Usage: exec-server mcp [--connect ws://IP:PORT] [--token TOKEN | --token-file PATH]
+export const MCP_USAGE = `Usage: exec-server mcp [--connect ws://IP:PORT | unix:///PATH] [--token TOKEN | --token-file PATH]
 
 An MCP server over stdio whose tools run commands (exec_command, write_stdin,
 read_terminal, kill_session, list_sessions) and handle files (read_file,
@@ -17,6 +17,7 @@ or on the exec-server daemon named by --connect. When the MCP client disconnects
 
 Options:
   --connect URL        a daemon started with \`exec-server --listen ws://IP:PORT\`
+                       (or \`--listen unix:///PATH\`)
   --token TOKEN        its token (also EXEC_SERVER_TOKEN)
   --token-file PATH    read the token from a file
   --help               show this help

@@ -1,14 +1,29 @@
 import { isIP } from "node:net";
 
-export type ListenTarget = { kind: "stdio" } | { kind: "websocket"; hostname: string; port: number };
+export type ListenTarget =
+  | { kind: "stdio" }
+  | { kind: "websocket"; hostname: string; port: number }
+  | { kind: "unix"; path: string };
 
 export const DEFAULT_LISTEN_URL = "stdio://";
 
-/** Parses `--listen`: `stdio://` or `ws://IP:PORT` (an IP literal, not a host name). */
+/**
+ * Parses `--listen`: `stdio://`, `ws://IP:PORT` (an IP literal, not a host name)
+ * or `unix:///absolute/path.sock` (websocket over a unix socket).
+ */
 export function parseListenUrl(url: string): ListenTarget {
   if (url === DEFAULT_LISTEN_URL) return { kind: "stdio" };
+  if (url.startsWith("unix://")) {
+    const path = url.slice("unix://".length);
+    if (!path.startsWith("/") || path.length < 2) {
+      throw new Error(`invalid unix --listen URL \`${url}\`; expected \`unix:///absolute/path.sock\``);
+    }
+    return { kind: "unix", path };
+  }
   if (!url.startsWith("ws://")) {
-    throw new Error(`unsupported --listen URL \`${url}\`; expected \`stdio://\` or \`ws://IP:PORT\``);
+    throw new Error(
+      `unsupported --listen URL \`${url}\`; expected \`stdio://\`, \`ws://IP:PORT\` or \`unix:///path.sock\``,
+    );
   }
   const invalid = () => new Error(`invalid websocket --listen URL \`${url}\`; expected \`ws://IP:PORT\``);
   const match = /^ws:\/\/(?:\[([^\]]+)\]|([^:/]+)):(\d{1,5})$/.exec(url);

@@ -1,6 +1,8 @@
 import { ExecServer } from "../exec-server.ts";
 import { createLogger } from "../log.ts";
 import { serveStdio } from "../transport/stdio.ts";
+import { generateToken, removeTokenFile, tokenFilePath, writeTokenFile } from "../transport/token-file.ts";
+import { claimSocketPath } from "../transport/unix-socket.ts";
 import { listenWebSocket } from "../transport/websocket.ts";
 import { VERSION } from "../version.ts";
 import { parseCliOptions, USAGE, type CliOptions } from "./options.ts";
@@ -40,14 +42,38 @@ export async function main(argv: string[]): Promise<number> {
     await server.shutdown();
     return 0;
   }
+  const target = options.listen;
+  const where = target.kind === "unix" ? target.path : `${target.hostname}:${target.port}`;
+  const token = options.generateToken ? generateToken() : options.token;
   let listener;
   try {
-    listener = listenWebSocket(server, { ...options.listen, token: options.token, allowedOrigins: options.allowedOrigins });
+    if (target.kind === "unix") await claimSocketPath(target.path);
+    listener = listenWebSocket(server, {
+      ...(target.kind === "unix" ? { hostname: "", port: 0, unix: target.path } : target),
+      token,
+      allowedOrigins: options.allowedOrigins,
+    });
   } catch (error) {
-    process.stderr.write(`exec-server: cannot listen on ${options.listen.hostname}:${options.listen.port}: ${(error as Error).message}\n`);
+    process.stderr.write(`exec-server: cannot listen on ${where}: ${(error as Error).message}\n`);
     return 1;
   }
-  stopListening = () => listener.stop();
+  let tokenFile: string | undefined;
+  if (options.generateToken) {
+    tokenFile = tokenFilePath(listener.port);
+    try {
+      writeTokenFile(tokenFile, token!);
+    } catch (error) {
+      log.warn(`cannot write the token file ${tokenFile}: ${(error as Error).message}`);
+      tokenFile = undefined;
+    }
+    // Printed once; clients read it from the file afterwards.
+    process.stderr.write(`exec-server token: ${token}${tokenFile ? ` (also in ${tokenFile}, mode 0600)` : ""}\n`);
+  }
+  const stop = listener.stop;
+  stopListening = async () => {
+    await stop();
+    if (tokenFile) removeTokenFile(tokenFile);
+  };
   process.stderr.write(`exec-server listening on ${listener.url}\n`);
   await new Promise(() => {}); // serve until a signal
   return 0;

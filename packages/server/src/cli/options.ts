@@ -10,6 +10,11 @@ export interface CliOptions {
   readonly version: boolean;
   readonly listen: ListenTarget;
   readonly token?: string;
+  /**
+   * A TCP listener given no token (and no --no-auth) makes one up at start-up,
+   * prints it once on stderr and writes it to a 0600 file (see token-file.ts).
+   */
+  readonly generateToken: boolean;
   readonly allowedOrigins: string[];
   readonly logLevel: LogLevel;
   readonly config: ServerConfig;
@@ -21,10 +26,16 @@ export const USAGE = `Usage: exec-server [options]
 Runs processes for remote clients over JSON-RPC (protocol exec-server.v0).
 
 Options:
-  --listen URL                  stdio:// (default) or ws://IP:PORT (port 0 picks a free port)
+  --listen URL                  stdio:// (default), ws://IP:PORT (port 0 picks a free port), or
+                                unix:///path.sock (websocket on a unix socket, mode 0600)
   --token TOKEN                 require "Authorization: Bearer TOKEN" on websocket upgrades
-                                (also EXEC_SERVER_TOKEN)
+                                (also EXEC_SERVER_TOKEN); without one a ws:// listener
+                                generates a token, prints it once on stderr and writes it to
+                                $XDG_RUNTIME_DIR/exec-server/ws-PORT.token (else
+                                ~/.exec-server/ws-PORT.token), mode 0600
   --token-file PATH             read the token from a file
+  --no-auth                     no token on a loopback ws:// listener (anyone on this host
+                                can run commands); refused on other addresses
   --allow-origin ORIGIN         accept websocket upgrades carrying this Origin (repeatable);
                                 requests with any other Origin get 403
   --max-message-bytes N         largest inbound message; larger closes the connection
@@ -36,6 +47,10 @@ Options:
   --exited-retention-ms N       how long an exited process stays readable
                                 (default ${DEFAULT_CONFIG.exitedRetentionMs})
   --max-processes N             running processes per connection (default ${DEFAULT_CONFIG.maxProcesses})
+  --max-exited-processes N      exited processes a connection keeps readable; past it the
+                                oldest are forgotten (default ${DEFAULT_CONFIG.maxExitedProcesses})
+  --max-exited-bytes N          retained output of those, all together; past it the oldest
+                                are forgotten (default ${DEFAULT_CONFIG.maxExitedBytes})
   --scrollback-lines N          lines kept above each PTY's rendered screen
                                 (default ${DEFAULT_CONFIG.scrollbackLines})
   --no-terminal-replies         do not answer terminal queries (DA, CPR) on the PTY
@@ -64,12 +79,15 @@ export function parseCliOptions(argv: string[], env: Record<string, string | und
       listen: { type: "string", default: DEFAULT_LISTEN_URL },
       token: { type: "string" },
       "token-file": { type: "string" },
+      "no-auth": { type: "boolean", default: false },
       "allow-origin": { type: "string", multiple: true, default: [] },
       "max-message-bytes": { type: "string" },
       "retained-output-bytes": { type: "string" },
       "exit-drain-grace-ms": { type: "string" },
       "exited-retention-ms": { type: "string" },
       "max-processes": { type: "string" },
+      "max-exited-processes": { type: "string" },
+      "max-exited-bytes": { type: "string" },
       "scrollback-lines": { type: "string" },
       "no-terminal-replies": { type: "boolean", default: false },
       "detached-session-ttl": { type: "string" },
@@ -89,12 +107,16 @@ export function parseCliOptions(argv: string[], env: Record<string, string | und
     throw new Error(`--pty-backend must be one of ${PTY_BACKENDS.join(", ")}; got ${JSON.stringify(values["pty-backend"])}`);
   }
   const token = readToken(values.token, values["token-file"], env.EXEC_SERVER_TOKEN);
+  const noAuth = values["no-auth"];
   if (listen.kind === "websocket" && !isLoopback(listen.hostname) && token === undefined) {
     throw new Error(
       `refusing to listen on ${listen.hostname} without a token: anyone who can reach it could run commands. ` +
-        "Pass --token, --token-file or EXEC_SERVER_TOKEN, or listen on 127.0.0.1.",
+        "Pass --token, --token-file or EXEC_SERVER_TOKEN, or listen on 127.0.0.1." +
+        (noAuth ? " --no-auth is only allowed on loopback addresses." : ""),
     );
   }
+  if (noAuth && token !== undefined) throw new Error("--no-auth and a token (--token, --token-file, EXEC_SERVER_TOKEN) contradict each other");
+  if (noAuth && listen.kind !== "websocket") throw new Error("--no-auth only applies to a ws:// listener");
   const config: ServerConfig = {
     ...DEFAULT_CONFIG,
     maxMessageBytes: positiveInt("--max-message-bytes", values["max-message-bytes"], DEFAULT_CONFIG.maxMessageBytes),
@@ -110,6 +132,12 @@ export function parseCliOptions(argv: string[], env: Record<string, string | und
       DEFAULT_CONFIG.exitedRetentionMs,
     ),
     maxProcesses: positiveInt("--max-processes", values["max-processes"], DEFAULT_CONFIG.maxProcesses),
+    maxExitedProcesses: positiveInt(
+      "--max-exited-processes",
+      values["max-exited-processes"],
+      DEFAULT_CONFIG.maxExitedProcesses,
+    ),
+    maxExitedBytes: positiveInt("--max-exited-bytes", values["max-exited-bytes"], DEFAULT_CONFIG.maxExitedBytes),
     scrollbackLines: nonNegativeInt("--scrollback-lines", values["scrollback-lines"], DEFAULT_CONFIG.scrollbackLines),
     answerTerminalQueries: !values["no-terminal-replies"],
     detachedSessionTtlMs:
@@ -125,6 +153,7 @@ export function parseCliOptions(argv: string[], env: Record<string, string | und
     version: values.version,
     listen,
     token,
+    generateToken: listen.kind === "websocket" && token === undefined && !noAuth,
     allowedOrigins: values["allow-origin"],
     logLevel,
     config,

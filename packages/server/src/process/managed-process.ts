@@ -13,6 +13,7 @@ import type { ProcessTree } from "./containment/process-tree.ts";
 import type { LiveSink } from "./output/live-sink.ts";
 import { ProcessOutput, type OutputLimits } from "./output/process-output.ts";
 import { describeProcess, readOutput, snapshotOutput, waitForOutput } from "./process-queries.ts";
+import { InputBudget } from "./input-budget.ts";
 import type { TerminalScreen } from "./screen/terminal-screen.ts";
 
 /** How many recent writeIds a process remembers for idempotent retries. */
@@ -34,6 +35,7 @@ export class ManagedProcess {
   private isDisposed = false;
   private readonly disposeListeners: Array<() => void> = [];
   private readonly writesById = new Map<string, Promise<void>>();
+  private readonly input: InputBudget;
   private stdinClosed = false;
   private graceKillTimer: Timer | undefined;
 
@@ -59,6 +61,7 @@ export class ManagedProcess {
   ) {
     ({ processId: this.processId, argv: this.argv, child: this.child, tty: this.tty, tree: this.tree } = parts);
     const screen = (this.screen = parts.screen);
+    this.input = new InputBudget(this.processId);
     this.output = new ProcessOutput(this.processId, this.child.outputs, limits, sink, {
       onChunk: screen && ((data, seq) => screen.write(data, seq)),
       onClosedNotified: () => this.child.dispose(),
@@ -95,7 +98,7 @@ export class ManagedProcess {
       if (earlier) return earlier;
     }
     this.requireInputOpen();
-    const written = this.child.write(data);
+    const written = this.input.track(data.byteLength, () => this.child.write(data));
     if (writeId !== undefined) {
       this.writesById.set(writeId, written);
       if (this.writesById.size > REMEMBERED_WRITE_IDS) {

@@ -1,6 +1,7 @@
 import { encodeOutputFrame, ErrorCode, MAX_BATCH_ENTRIES, RpcError, type RequestId } from "@x/exec-protocol";
 import type { Logger } from "../log.ts";
 import type { LiveNotification, LiveSink } from "../process/output/live-sink.ts";
+import { InFlightLimiter, type InFlightSlot } from "./in-flight-limiter.ts";
 import type { OutboundChannel } from "./outbound-channel.ts";
 import { serializeNotification, toWireNotification } from "./wire-notification.ts";
 
@@ -33,6 +34,7 @@ export class RpcConnection implements LiveSink {
   /** Set once the peer sends `"jsonrpc":"2.0"`: its notifications then carry the member too. */
   private jsonrpc2 = false;
   private readonly drainWaiters: Array<() => void> = [];
+  private readonly inFlight = new InFlightLimiter();
 
   constructor(
     private readonly channel: OutboundChannel,
@@ -136,15 +138,17 @@ export class RpcConnection implements LiveSink {
       this.write(this.errorReply(null, RpcError.invalidRequest(`invalid request: ${why}`), true));
       return;
     }
-    const replies = entries.map((entry) => this.route(entry, true));
+    const slots: InFlightSlot[] = [];
+    const replies = entries.map((entry) => this.route(entry, true, slots));
     void Promise.all(replies).then((answers) => {
+      for (const slot of slots) slot.release();
       const owed = answers.filter((answer) => answer !== undefined);
       if (owed.length > 0) this.write(owed);
     });
   }
 
   /** What one message is owed: a reply now, a reply later, or nothing (notifications, stray responses). */
-  private route(message: unknown, inBatch: boolean): object | Promise<object> | undefined {
+  private route(message: unknown, inBatch: boolean, batchSlots?: InFlightSlot[]): object | Promise<object> | undefined {
     if (typeof message !== "object" || message === null || Array.isArray(message)) {
       return this.errorReply(null, RpcError.invalidRequest("invalid request: a message must be a JSON object"), inBatch || this.jsonrpc2);
     }
@@ -172,9 +176,23 @@ export class RpcConnection implements LiveSink {
     const requestId = id as RequestId;
     const handler = this.handler;
     if (!handler) return undefined;
+    const slot = this.inFlight.acquire(method);
+    if (slot instanceof RpcError) return this.errorReply(requestId, slot, v2);
+    // A batch is answered in one write: its slots are held until then, so answers
+    // parked behind a slow entry of the batch still count against the bound.
+    if (batchSlots) batchSlots.push(slot);
+    const release = () => {
+      if (!batchSlots) slot.release();
+    };
     return handler.handleRequest(method, params).then(
-      (result) => (v2 ? { jsonrpc: "2.0", id: requestId, result } : { id: requestId, result }),
-      (error) => this.errorReply(requestId, error, v2),
+      (result) => {
+        release();
+        return v2 ? { jsonrpc: "2.0", id: requestId, result } : { id: requestId, result };
+      },
+      (error) => {
+        release();
+        return this.errorReply(requestId, error, v2);
+      },
     );
   }
 

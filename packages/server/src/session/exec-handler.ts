@@ -23,6 +23,7 @@ import { Attachments } from "./attachments.ts";
 import { Handshake } from "./handshake.ts";
 import type { Session } from "./session.ts";
 import type { SessionRegistry } from "./session-registry.ts";
+import { isWaitingRequest, WaitBudget } from "./wait-budget.ts";
 
 type MethodImpl<M extends MethodName> = (params: ParamsOf<M>) => ResultOf<M> | Promise<ResultOf<M>>;
 
@@ -49,6 +50,7 @@ const DEFAULT_TERM = "xterm-256color";
 export class ExecHandler {
   private readonly handshake = new Handshake();
   private readonly attachments: Attachments;
+  private readonly waits = new WaitBudget();
   private session: Session | undefined;
   private closed = false;
 
@@ -127,7 +129,9 @@ export class ExecHandler {
     if (this.closed) throw RpcError.invalidRequest("connection is closed");
     if (!Methods[method].beforeHandshake) this.handshake.requireReady(method);
     if (isMachineMethod(method)) return this.machine.call(method, params as ParamsOf<typeof method>) as ResultOf<M>;
-    return (this.methods[method as Exclude<M, MachineMethodName>] as MethodImpl<M>)(params);
+    const impl = this.methods[method as Exclude<M, MachineMethodName>] as MethodImpl<M>;
+    if (isWaitingRequest(method, params)) return this.waits.run(method, () => impl(params));
+    return impl(params);
   }
 
   handleNotification(method: string, _params: unknown): void {
@@ -209,8 +213,10 @@ export class ExecHandler {
     if (this.closed) throw RpcError.invalidRequest("connection is closed");
     const running = [...processes.values()].filter((managed) => managed.running).length;
     if (running >= this.config.maxProcesses) {
-      throw RpcError.invalidRequest(
+      throw RpcError.limitExceeded(
         `too many processes: this connection already runs ${running} (limit ${this.config.maxProcesses}, --max-processes)`,
+        "--max-processes",
+        this.config.maxProcesses,
       );
     }
 
@@ -230,7 +236,7 @@ export class ExecHandler {
       this.log.debug(`started ${processId} (pid ${managed.child.pid}): ${JSON.stringify(argv)}`);
       return { processId, pid: managed.child.pid };
     } catch (error) {
-      if (error instanceof SpawnError) throw RpcError.internal(error.message);
+      if (error instanceof SpawnError) throw new RpcError(ErrorCode.SpawnFailed, error.message, error.details);
       throw error;
     }
   }
@@ -250,6 +256,8 @@ export class ExecHandler {
     try {
       await managed.write(decodeBase64(params.chunk), params.writeId);
     } catch (error) {
+      // A bound that was hit (pending input) says so itself; anything else means stdin is gone.
+      if (error instanceof RpcError && error.data !== undefined) throw error;
       const message = error instanceof RpcError ? error.message : `write to process ${params.processId} failed: ${(error as Error).message}`;
       const code = error instanceof RpcError ? error.code : ErrorCode.InvalidRequest;
       throw new RpcError(code, message, { status: "stdinClosed" });

@@ -1,5 +1,6 @@
 import { RpcError } from "@x/exec-protocol";
 import type { ManagedProcess } from "../process/managed-process.ts";
+import { DEFAULT_EXITED_LIMITS, RetentionBudget, type ExitedLimits } from "./retention-budget.ts";
 
 /**
  * The processes of one connection by client-chosen id. An exited process stays
@@ -8,8 +9,14 @@ import type { ManagedProcess } from "../process/managed-process.ts";
 export class ProcessTable {
   private readonly byId = new Map<string, ManagedProcess>();
   private readonly expiryTimers = new Map<string, Timer>();
+  private readonly exited: RetentionBudget;
 
-  constructor(private readonly exitedRetentionMs: number) {}
+  constructor(
+    private readonly exitedRetentionMs: number,
+    exitedLimits: ExitedLimits = DEFAULT_EXITED_LIMITS,
+  ) {
+    this.exited = new RetentionBudget(exitedLimits, (managed) => this.remove(managed));
+  }
 
   get size(): number {
     return this.byId.size;
@@ -35,6 +42,7 @@ export class ProcessTable {
       const timer = setTimeout(() => this.remove(managed), this.exitedRetentionMs);
       timer.unref();
       this.expiryTimers.set(managed.processId, timer);
+      if (this.byId.get(managed.processId) === managed) this.exited.add(managed);
     });
   }
 
@@ -46,6 +54,7 @@ export class ProcessTable {
   clear(): Promise<void> {
     for (const timer of this.expiryTimers.values()) clearTimeout(timer);
     this.expiryTimers.clear();
+    this.exited.clear();
     const all = [...this.byId.values()];
     this.byId.clear();
     for (const managed of all) managed.dispose();
@@ -55,7 +64,9 @@ export class ProcessTable {
   private remove(managed: ManagedProcess): void {
     if (this.byId.get(managed.processId) !== managed) return;
     this.byId.delete(managed.processId);
+    clearTimeout(this.expiryTimers.get(managed.processId));
     this.expiryTimers.delete(managed.processId);
+    this.exited.delete(managed);
     managed.dispose();
   }
 }

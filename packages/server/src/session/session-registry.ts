@@ -1,15 +1,23 @@
 import { ErrorCode, RpcError } from "@x/exec-protocol";
+import type { ExitedLimits } from "./retention-budget.ts";
 import { Session } from "./session.ts";
 
 /** Every live session of the daemon, attached or detached, by id. */
 export class SessionRegistry {
   private readonly sessions = new Map<string, Session>();
 
-  constructor(private readonly exitedRetentionMs: number) {}
+  constructor(
+    private readonly exitedRetentionMs: number,
+    private readonly exitedLimits?: ExitedLimits,
+  ) {}
 
   create(resumable: boolean): Session {
-    const session = new Session(crypto.randomUUID(), resumable, this.exitedRetentionMs, (ended) =>
-      this.sessions.delete(ended.id),
+    const session = new Session(
+      crypto.randomUUID(),
+      resumable,
+      this.exitedRetentionMs,
+      (ended) => this.sessions.delete(ended.id),
+      this.exitedLimits,
     );
     this.sessions.set(session.id, session);
     return session;

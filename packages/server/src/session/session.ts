@@ -1,5 +1,6 @@
 import type { LiveNotification, LiveSink } from "../process/output/live-sink.ts";
 import { ProcessTable } from "./process-table.ts";
+import type { ExitedLimits } from "./retention-budget.ts";
 
 /**
  * A LiveSink that forwards to whichever connection the session is attached to.
@@ -48,8 +49,9 @@ export class Session {
     readonly resumable: boolean,
     exitedRetentionMs: number,
     private readonly onEnd: (session: Session) => void,
+    exitedLimits?: ExitedLimits,
   ) {
-    this.processes = new ProcessTable(exitedRetentionMs);
+    this.processes = new ProcessTable(exitedRetentionMs, exitedLimits);
   }
 
   get attached(): boolean {

@@ -2,14 +2,17 @@ import type { Server, ServerWebSocket } from "bun";
 import type { ExecServer } from "../exec-server.ts";
 import type { RpcConnection } from "../rpc/rpc-connection.ts";
 import { checkUpgradeRequest, type AccessPolicy } from "./access-policy.ts";
+import { removeSocketFile, withOwnerOnlyUmask } from "./unix-socket.ts";
 
 export interface WebSocketListenOptions extends AccessPolicy {
   readonly hostname: string;
   readonly port: number;
+  /** Listen on this unix socket path instead (created mode 0600; hostname and port are ignored). */
+  readonly unix?: string;
 }
 
 export interface WebSocketListener {
-  /** `ws://IP:PORT` with the port actually bound. */
+  /** `ws://IP:PORT` with the port actually bound, or `unix:///path`. */
   readonly url: string;
   readonly port: number;
   /** Stops accepting and closes every connection (which kills their processes). */
@@ -47,9 +50,8 @@ export function listenWebSocket(server: ExecServer, options: WebSocketListenOpti
           }
         }, config.pingIntervalMs)
       : undefined;
-  const bun: Server<SocketData> = Bun.serve<SocketData>({
-    hostname: options.hostname,
-    port: options.port,
+  const serve = () => Bun.serve<SocketData>({
+    ...(options.unix !== undefined ? { unix: options.unix } : { hostname: options.hostname, port: options.port }),
     // Never Bun's development error page: it shows source lines to whoever connects.
     development: false,
     fetch(request, httpServer) {
@@ -63,7 +65,7 @@ export function listenWebSocket(server: ExecServer, options: WebSocketListenOpti
         log.warn(`refused websocket from ${httpServer.requestIP(request)?.address ?? "?"}: ${refusal.reason}`);
         return new Response(`${refusal.reason}\n`, { status: refusal.status });
       }
-      const peer = `websocket ${httpServer.requestIP(request)?.address ?? "?"}`;
+      const peer = `websocket ${options.unix !== undefined ? "unix" : (httpServer.requestIP(request)?.address ?? "?")}`;
       if (httpServer.upgrade(request, { data: { peer, awaitingPong: false } })) return undefined;
       return new Response("expected a websocket upgrade\n", { status: 426 });
     },
@@ -94,14 +96,16 @@ export function listenWebSocket(server: ExecServer, options: WebSocketListenOpti
       },
     },
   });
+  const bun: Server<SocketData> = options.unix !== undefined ? withOwnerOnlyUmask(serve) : serve();
   const host = options.hostname.includes(":") ? `[${options.hostname}]` : options.hostname;
-  const port = bun.port!;
+  const port = bun.port ?? 0;
   return {
-    url: `ws://${host}:${port}`,
+    url: options.unix !== undefined ? `unix://${options.unix}` : `ws://${host}:${port}`,
     port,
     async stop() {
       clearInterval(keepalive);
       await bun.stop(true);
+      if (options.unix !== undefined) removeSocketFile(options.unix);
     },
   };
 }

@@ -59,6 +59,14 @@ export interface ProcessBackend {
 /** The OS refused to start a child; the message names argv[0] and the OS error. */
 export class SpawnError extends Error {
   override readonly name = "SpawnError";
+
+  constructor(
+    message: string,
+    /** What the client gets as `error.data`: argv[0], the errno name (e.g. "ENOENT") and the OS message. */
+    readonly details: { readonly argv0: string; readonly errno: string | null; readonly reason: string },
+  ) {
+    super(message);
+  }
 }
 
 /** Signals a process group, ignoring ESRCH (the group is already gone). */
@@ -73,7 +81,11 @@ export function killGroup(pid: number, signal: NodeJS.Signals): void {
 export function spawnErrorFor(argv0: string, error: unknown): SpawnError {
   const err = error as NodeJS.ErrnoException;
   const reason = err.code ? `${err.code}: ${err.message}` : String(err?.message ?? err);
-  return new SpawnError(`failed to spawn ${JSON.stringify(argv0)}: ${reason}`);
+  return new SpawnError(`failed to spawn ${JSON.stringify(argv0)}: ${reason}`, {
+    argv0,
+    errno: typeof err?.code === "string" ? err.code : null,
+    reason: String(err?.message ?? err),
+  });
 }
 
 /** Bun reports 128+n for signal deaths, with the signal's name (or number) beside it. */

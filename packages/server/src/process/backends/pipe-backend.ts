@@ -26,11 +26,14 @@ export const pipeBackend: ProcessBackend = {
     } catch (error) {
       throw spawnErrorFor(spec.argv[0]!, error);
     }
-    const stdin = spec.pipeStdin ? (proc.stdin as Bun.FileSink) : undefined;
+    let stdin = spec.pipeStdin ? (proc.stdin as Bun.FileSink) : undefined;
     let stdinOpen = stdin !== undefined;
     const exited = exitStatusOf(proc);
+    // Nothing below keeps `proc`: an exited Subprocess with its streams holds about 1 MiB
+    // until it is unreachable, and exited processes stay in the table for the retention period.
+    const pid = proc.pid;
     return {
-      pid: proc.pid,
+      pid,
       outputs: [streamSource("stdout", proc.stdout), streamSource("stderr", proc.stderr)],
       exited,
       get acceptsInput() {
@@ -44,35 +47,44 @@ export const pipeBackend: ProcessBackend = {
       async closeStdin() {
         if (!stdin || !stdinOpen) return;
         stdinOpen = false;
-        await stdin.end();
+        const sink = stdin;
+        stdin = undefined;
+        await sink.end();
       },
       resize() {
         throw new Error("not a terminal");
       },
       signalGroup(signal) {
-        killGroup(proc.pid, signal);
+        killGroup(pid, signal);
       },
       dispose() {
         if (stdin && stdinOpen) {
           stdinOpen = false;
           void Promise.resolve(stdin.end()).catch(() => {});
         }
+        stdin = undefined;
       },
     };
   },
 };
 
 function streamSource(stream: OutputStream, readable: ReadableStream<Uint8Array>): OutputSource {
-  const reader = readable.getReader();
+  // Dropped at end of file: a finished reader still keeps the Subprocess's buffers alive.
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined = readable.getReader() as ReadableStreamDefaultReader<Uint8Array>;
   return {
     stream,
     backpressure: true,
     async read() {
+      if (!reader) return null;
       const { done, value } = await reader.read();
-      return done ? null : value;
+      if (!done) return value;
+      reader = undefined;
+      return null;
     },
     cancel() {
-      void reader.cancel().catch(() => {});
+      const current = reader;
+      reader = undefined;
+      void current?.cancel().catch(() => {});
     },
   };
 }

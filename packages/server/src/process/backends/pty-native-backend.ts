@@ -1,6 +1,7 @@
 import type { ChildHandle, ProcessBackend, SpawnSpec } from "./backend.ts";
 import { exitStatusOf, killGroup, spawnErrorFor } from "./backend.ts";
 import { ChunkQueue } from "./chunk-queue.ts";
+import { NativePtyInput } from "./pty-native-input.ts";
 
 /** The terminal's default VEOF character (Ctrl-D). */
 const VEOF = new Uint8Array([0x04]);
@@ -16,6 +17,7 @@ export const ptyNativeBackend: ProcessBackend = {
   spawn(spec: SpawnSpec): ChildHandle {
     const output = new ChunkQueue();
     let proc: Bun.Subprocess;
+    const input = new NativePtyInput(() => proc.terminal!);
     try {
       proc = Bun.spawn([...spec.argv], {
         cwd: spec.cwd,
@@ -25,7 +27,11 @@ export const ptyNativeBackend: ProcessBackend = {
           cols: spec.cols,
           rows: spec.rows,
           data: (_terminal, data) => output.push(data),
-          exit: () => output.end(),
+          exit: () => {
+            output.end();
+            input.close(new Error("terminal is closed"));
+          },
+          drain: () => input.drained(),
         },
       });
     } catch (error) {
@@ -33,10 +39,7 @@ export const ptyNativeBackend: ProcessBackend = {
     }
     const terminal = proc.terminal!;
     const exited = exitStatusOf(proc);
-    const write = async (data: Uint8Array) => {
-      if (terminal.closed) throw new Error("terminal is closed");
-      terminal.write(data);
-    };
+    const write = (data: Uint8Array) => input.write(data);
     return {
       pid: proc.pid,
       // The terminal's fd is released by close() in dispose().
@@ -56,6 +59,7 @@ export const ptyNativeBackend: ProcessBackend = {
       dispose() {
         if (!terminal.closed) terminal.close();
         output.end();
+        input.close(new Error("terminal is closed"));
       },
     };
   },

@@ -1,5 +1,6 @@
 import { SerializeAddon } from "@xterm/addon-serialize";
 import { Terminal } from "@xterm/headless";
+import { TerminalQueryScan } from "./terminal-query-scan.ts";
 import { blankScreen, captureScreen, serializeScreen, type CaptureOptions, type ScreenSnapshot } from "./screen-capture.ts";
 
 export type { CaptureOptions, ScreenSnapshot } from "./screen-capture.ts";
@@ -19,6 +20,10 @@ const SLICE_BYTES = 1 << 20;
 /** Bytes handed to xterm and not yet parsed; far below the ~50 MB at which it discards writes. */
 const IN_FLIGHT_BYTES = 4 << 20;
 const DEFAULT_MAX_QUEUED_BYTES = 32 << 20;
+/** Output a dormant screen holds (shared with the ring, not copied) before it starts parsing. */
+const DORMANT_MAX_BYTES = 256 << 10;
+/** Queued ops a dormant screen holds (many tiny chunks) before it starts parsing. */
+const DORMANT_MAX_OPS = 4096;
 
 type Op =
   | { readonly kind: "write"; readonly data: Uint8Array; readonly seq: number }
@@ -43,8 +48,11 @@ type Op =
  * a screen missing a stretch of output is wrong anyway, and a reset one heals
  * as soon as the program redraws. `droppedBytes` reports it.
  *
- * The xterm terminal is created on the first write: a screen that never saw
- * output costs almost nothing.
+ * Dormant until needed: writes are only queued (the same arrays the ring holds)
+ * until a snapshot is asked for, the output contains a terminal query (the
+ * program waits for its answer), or 256 KiB are queued; then xterm is created
+ * and fed everything in order, so the screen is the same as if it had parsed
+ * all along. An idle shell's prompt never wakes it: it costs almost nothing.
  */
 export class TerminalScreen {
   private terminal: Terminal | undefined;
@@ -58,6 +66,8 @@ export class TerminalScreen {
   private parsedSeq = 0;
   private droppedBytes = 0;
   private disposed = false;
+  private dormant = true;
+  private readonly queries: TerminalQueryScan | undefined;
   private readonly maxQueuedBytes: number;
   private readonly encoder = new TextEncoder();
 
@@ -65,6 +75,13 @@ export class TerminalScreen {
     this.cols = options.cols;
     this.rows = options.rows;
     this.maxQueuedBytes = Math.max(options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES, SLICE_BYTES);
+    // Without replies nothing waits on the screen: queries need not wake it.
+    this.queries = options.onReply ? new TerminalQueryScan() : undefined;
+  }
+
+  /** Whether the xterm model is running (tests and measurements). */
+  get awake(): boolean {
+    return !this.dormant;
   }
 
   /** Feeds PTY output. `data` is kept until parsed: don't modify it afterwards. */
@@ -77,12 +94,18 @@ export class TerminalScreen {
       this.queuedBytes += slice.byteLength;
       this.ops.push({ kind: "write", data: slice, seq });
     }
+    if (this.dormant && (this.queuedBytes > DORMANT_MAX_BYTES || this.ops.length - this.head > DORMANT_MAX_OPS || this.queries?.push(data))) {
+      this.dormant = false;
+    }
     if (this.queuedBytes > this.maxQueuedBytes) this.dropOldest();
     this.pump();
   }
 
   resize(cols: number, rows: number): void {
     if (this.disposed) return;
+    // Dormant, only the last of consecutive resizes matters: the queue stays short.
+    const last = this.ops.at(-1);
+    if (this.dormant && this.ops.length > this.head && last?.kind === "resize") this.ops.pop();
     this.ops.push({ kind: "resize", cols, rows });
     this.pump();
   }
@@ -90,6 +113,7 @@ export class TerminalScreen {
   /** The screen after every write made before this call, and none after. */
   snapshot(options: CaptureOptions = {}): Promise<ScreenSnapshot> {
     if (this.disposed) return Promise.reject(new Error("terminal screen is disposed"));
+    this.dormant = false;
     return new Promise((resolve, reject) => {
       this.ops.push({ kind: "snapshot", options, resolve, reject });
       this.pump();
@@ -116,6 +140,7 @@ export class TerminalScreen {
 
   /** Hands queued ops to xterm as far as the in-flight bound and op order allow. */
   private pump(): void {
+    if (this.dormant) return;
     while (!this.disposed && this.head < this.ops.length) {
       const op = this.ops[this.head]!;
       if (op.kind === "write" && op.data.byteLength > 0) {

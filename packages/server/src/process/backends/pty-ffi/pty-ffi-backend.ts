@@ -24,12 +24,24 @@ const EXEC_WITH_ARG0 = "exec { shift @ARGV } @ARGV or exit 127";
 function commandLine(spec: SpawnSpec): string[] {
   const argv0 = spec.argv[0]!;
   setsidPath ??= Bun.which("setsid") ?? null;
-  if (setsidPath === null) throw new SpawnError(`failed to spawn ${JSON.stringify(argv0)}: setsid (util-linux) not found`);
+  if (setsidPath === null) {
+    throw new SpawnError(`failed to spawn ${JSON.stringify(argv0)}: setsid (util-linux) not found`, {
+      argv0,
+      errno: null,
+      reason: "setsid (util-linux) not found",
+    });
+  }
   // Resolved up front for a clear spawn error; setsid's own execvp finds the same file in env.PATH.
   const program = resolveProgram(argv0, spec.cwd, spec.env.PATH);
   if (spec.arg0 === undefined || spec.arg0 === argv0) return [setsidPath, "--ctty", "--", ...spec.argv];
   perlPath ??= Bun.which("perl") ?? null;
-  if (perlPath === null) throw new SpawnError(`failed to spawn ${JSON.stringify(argv0)}: arg0 needs perl, not found`);
+  if (perlPath === null) {
+    throw new SpawnError(`failed to spawn ${JSON.stringify(argv0)}: arg0 needs perl, not found`, {
+      argv0,
+      errno: null,
+      reason: "arg0 needs perl, not found",
+    });
+  }
   return [setsidPath, "--ctty", "--", perlPath, "-e", EXEC_WITH_ARG0, program, spec.arg0, ...spec.argv.slice(1)];
 }
 
@@ -45,7 +57,8 @@ export const ptyFfiBackend: ProcessBackend = {
     try {
       await PtyReader.ready();
     } catch (error) {
-      throw new SpawnError(`cannot start a PTY (--pty-backend ffi): ${(error as Error).message}`);
+      const reason = (error as Error).message;
+      throw new SpawnError(`cannot start a PTY (--pty-backend ffi): ${reason}`, { argv0: "", errno: null, reason });
     }
   },
   spawn(spec: SpawnSpec): ChildHandle {
