@@ -12,8 +12,8 @@ import { SessionLink, type ConnectionState } from "./connection/session-link.ts"
 import { StdioTransport, type ByteReadable, type ByteWritable } from "./connection/stdio-transport.ts";
 import type { Transport } from "./connection/transport.ts";
 import { openWebSocketTransport } from "./connection/websocket-transport.ts";
+import { defaultCwd, defaultEnv } from "#platform";
 import { Emitter, type Subscription } from "./emitter.ts";
-import { currentEnv } from "./env.ts";
 import { ConnectionClosedError, createError } from "./errors.ts";
 import type { AttachedProcessHandle } from "./process/attached-process-handle.ts";
 import { Attacher } from "./process/attacher.ts";
@@ -37,8 +37,21 @@ export interface ClientOptions {
 export interface WebSocketConnectOptions extends ClientOptions {
   /** `ws://host:port` of an `exec-server --listen ws://...`. */
   readonly url: string;
-  /** Sent as `Authorization: Bearer <token>` (the server's `--token`). */
+  /**
+   * The server's `--token`. Bun sends it as `Authorization: Bearer <token>`;
+   * a browser, which cannot set headers, as a websocket subprotocol value.
+   */
   readonly token?: string;
+  /**
+   * Instead of `token`: fetches a one-time ticket (the server's `POST /ticket`)
+   * for each socket opened, resumes included.
+   */
+  readonly ticket?: () => Promise<string>;
+  /**
+   * Take over this detached session (e.g. after a page reload) instead of
+   * starting a new one; its processes are picked up with `adopt()`.
+   */
+  readonly resumeSessionId?: string;
   /** How long to wait for the socket to open. Default 10 000 ms. */
   readonly connectTimeoutMs?: number;
   /**
@@ -91,6 +104,7 @@ type Emitters = { [E in ClientEventName]: Emitter<ClientEvents[E]> };
 
 interface ResumeSetup {
   readonly option: WebSocketConnectOptions["resume"];
+  readonly sessionId: string | undefined;
   readonly reopen: () => Promise<Transport>;
 }
 
@@ -127,6 +141,7 @@ export class ExecServerClient implements AsyncDisposable {
         clientName: options.clientName ?? DEFAULT_CLIENT_NAME,
         initializeTimeoutMs: options.initializeTimeoutMs ?? DEFAULT_TIMEOUT_MS,
         resume: policy && resume && { policy, reopen: resume.reopen },
+        resumeSessionId: resume?.sessionId,
       },
       {
         notification: (method, params) => this.registry.dispatch(method as ServerNotificationName, params),
@@ -145,9 +160,10 @@ export class ExecServerClient implements AsyncDisposable {
       openWebSocketTransport({
         url: options.url,
         token: options.token,
+        ticket: options.ticket,
         connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_TIMEOUT_MS,
       });
-    return ExecServerClient.establish(await open(), options, { option: options.resume, reopen: open });
+    return ExecServerClient.establish(await open(), options, { option: options.resume, sessionId: options.resumeSessionId, reopen: open });
   }
 
   /** Speaks NDJSON over a pair of byte streams (e.g. a child `exec-server`'s stdout and stdin). */
@@ -208,7 +224,7 @@ export class ExecServerClient implements AsyncDisposable {
     }
     const state = this.registry.addOwn(processId);
     try {
-      const params = definedOnly({ ...rest, processId, cwd: cwd ?? process.cwd(), env: env ?? currentEnv(), tty });
+      const params = definedOnly({ ...rest, processId, cwd: cwd ?? defaultCwd(), env: env ?? defaultEnv(), tty });
       const { pid } = await this.request("process/start", params);
       return new ProcessHandle(this, state, pid, tty, this.maxOutputBytes);
     } catch (error) {
@@ -219,6 +235,23 @@ export class ExecServerClient implements AsyncDisposable {
       }
       throw error;
     }
+  }
+
+  /**
+   * A handle for a process of the session taken over with `resumeSessionId`
+   * (e.g. a terminal page after a reload). Live output goes on from where the
+   * server's stream to the old connection stopped; `snapshot()` gives what
+   * came before. Output with seq ≤ `afterSeq` is not delivered again.
+   */
+  adopt(processId: string, options: { tty: boolean; afterSeq?: number }): ProcessHandle {
+    if (this.registry.hasOwn(processId)) {
+      throw createError(ErrorCode.InvalidRequest, `process ${processId} is already known to this client`, {
+        method: "adopt",
+      });
+    }
+    const state = this.registry.addOwn(processId);
+    if (options.afterSeq !== undefined && options.afterSeq > 0) state.onSkipped(options.afterSeq);
+    return new ProcessHandle(this, state, undefined, options.tty, this.maxOutputBytes);
   }
 
   /** Runs a pipe process to completion: feeds `stdin`, collects stdout and stderr. */

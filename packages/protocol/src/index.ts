@@ -12,5 +12,11 @@ export * from "./schemas/notifications.ts";
 export * from "./methods.ts";
 export { parseParams, describeErrors } from "./validators.ts";
 export { protocolJsonSchema } from "./json-schema.ts";
-export { encodeBase64, decodeBase64 } from "./base64.ts";
+export { encodeBase64, decodeBase64 } from "#base64";
 export { encodeOutputFrame, decodeOutputFrame, type OutputFrame } from "./output-frame.ts";
+export {
+  WEBSOCKET_SUBPROTOCOL,
+  TICKET_SUBPROTOCOL_PREFIX,
+  BEARER_SUBPROTOCOL_PREFIX,
+  bearerSubprotocol,
+} from "./websocket-auth.ts";

@@ -1,3 +1,5 @@
+import { concatBytes } from "../bytes.ts";
+
 /**
  * Splits a byte stream into newline-delimited messages (NDJSON). Parts of an
  * unfinished line are kept as bytes so a UTF-8 character split across reads
@@ -24,7 +26,7 @@ export class LineDecoder {
   private take(tail: Uint8Array): string {
     let bytes = tail;
     if (this.pending.length > 0) {
-      bytes = Buffer.concat([...this.pending, tail]);
+      bytes = concatBytes([...this.pending, tail]);
       this.pending = [];
     }
     const text = this.decoder.decode(bytes);

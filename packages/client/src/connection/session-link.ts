@@ -21,6 +21,8 @@ export interface SessionLinkOptions {
   readonly initializeTimeoutMs: number;
   /** Set to make the session resumable; `reopen` opens a fresh transport to the same server. */
   readonly resume?: { readonly policy: ResumePolicy; readonly reopen: () => Promise<Transport> };
+  /** The first handshake takes over this detached session instead of creating one. */
+  readonly resumeSessionId?: string;
 }
 
 export interface SessionLinkEvents {
@@ -78,9 +80,10 @@ export class SessionLink {
   /** The first handshake. Rejects (and leaves the link for `close()`) if it fails. */
   async open(): Promise<void> {
     const resume = this.options.resume !== undefined;
+    const { resumeSessionId } = this.options;
     const result = await this.handshake(this.connection, {
       clientName: this.options.clientName,
-      ...(resume && { resumable: true }),
+      ...(resumeSessionId === undefined ? resume && { resumable: true } : { resumeSessionId }),
     });
     this.protocolVersion = result.protocolVersion;
     this.sessionId = result.sessionId;

@@ -2,6 +2,9 @@ import { ExecServer } from "../exec-server.ts";
 import { createLogger } from "../log.ts";
 import { serveStdio } from "../transport/stdio.ts";
 import { listenWebSocket } from "../transport/websocket.ts";
+import { buildPage } from "../web/page-bundle.ts";
+import { webCommand } from "../web/web-command.ts";
+import type { WebPage } from "../web/web-routes.ts";
 import { VERSION } from "../version.ts";
 import { parseCliOptions, USAGE, type CliOptions } from "./options.ts";
 
@@ -40,15 +43,30 @@ export async function main(argv: string[]): Promise<number> {
     await server.shutdown();
     return 0;
   }
+  let page: WebPage | undefined;
+  if (options.web) {
+    try {
+      page = { bundle: await buildPage(), command: webCommand(options.webCommand) };
+    } catch (error) {
+      process.stderr.write(`exec-server: ${(error as Error).message}\n`);
+      return 1;
+    }
+  }
   let listener;
   try {
-    listener = listenWebSocket(server, { ...options.listen, token: options.token, allowedOrigins: options.allowedOrigins });
+    listener = listenWebSocket(server, {
+      ...options.listen,
+      token: options.token,
+      allowedOrigins: options.allowedOrigins,
+      page,
+    });
   } catch (error) {
     process.stderr.write(`exec-server: cannot listen on ${options.listen.hostname}:${options.listen.port}: ${(error as Error).message}\n`);
     return 1;
   }
   stopListening = () => listener.stop();
   process.stderr.write(`exec-server listening on ${listener.url}\n`);
+  if (page) process.stderr.write(`terminal page at ${listener.url.replace(/^ws:/, "http:")}/\n`);
   await new Promise(() => {}); // serve until a signal
   return 0;
 }

@@ -10,6 +10,9 @@ export interface CliOptions {
   readonly listen: ListenTarget;
   readonly token?: string;
   readonly allowedOrigins: string[];
+  /** `--web`: serve the terminal page; `webCommand` is what it starts (undefined: login shell). */
+  readonly web: boolean;
+  readonly webCommand?: string;
   readonly logLevel: LogLevel;
   readonly config: ServerConfig;
 }
@@ -25,6 +28,10 @@ Options:
   --token-file PATH             read the token from a file
   --allow-origin ORIGIN         accept websocket upgrades carrying this Origin (repeatable);
                                 requests with any other Origin get 403
+  --web                         serve a terminal page at http://IP:PORT/ (with --listen ws://...);
+                                its own origin may connect, browsers authenticate with a
+                                one-time ticket from POST /ticket (see README)
+  --web-command CMD             what the page runs, through /bin/sh -c (default: your login shell)
   --max-message-bytes N         largest inbound message; larger closes the connection
                                 (default ${DEFAULT_CONFIG.maxMessageBytes})
   --retained-output-bytes N     output retained per process for process/read
@@ -61,6 +68,8 @@ export function parseCliOptions(argv: string[], env: Record<string, string | und
       token: { type: "string" },
       "token-file": { type: "string" },
       "allow-origin": { type: "string", multiple: true, default: [] },
+      web: { type: "boolean", default: false },
+      "web-command": { type: "string" },
       "max-message-bytes": { type: "string" },
       "retained-output-bytes": { type: "string" },
       "exit-drain-grace-ms": { type: "string" },
@@ -89,6 +98,9 @@ export function parseCliOptions(argv: string[], env: Record<string, string | und
       `refusing to listen on ${listen.hostname} without a token: anyone who can reach it could run commands. ` +
         "Pass --token, --token-file or EXEC_SERVER_TOKEN, or listen on 127.0.0.1.",
     );
+  }
+  if ((values.web || values["web-command"] !== undefined) && listen.kind !== "websocket") {
+    throw new Error("--web needs --listen ws://IP:PORT");
   }
   const config: ServerConfig = {
     ...DEFAULT_CONFIG,
@@ -120,6 +132,8 @@ export function parseCliOptions(argv: string[], env: Record<string, string | und
     listen,
     token,
     allowedOrigins: values["allow-origin"],
+    web: values.web,
+    webCommand: values["web-command"],
     logLevel,
     config,
   };
