@@ -14,9 +14,13 @@ export interface Daemon {
 }
 
 /** Starts the real daemon binary. For websocket, waits for its "listening on" line. */
-export async function startDaemon(kind: TransportKind, extraArgs: string[] = []): Promise<Daemon> {
+export async function startDaemon(
+  kind: TransportKind,
+  extraArgs: string[] = [],
+  env?: Record<string, string | undefined>,
+): Promise<Daemon> {
   const args = kind === "websocket" ? ["--listen", "ws://127.0.0.1:0", ...extraArgs] : extraArgs;
-  const proc = Bun.spawn(["bun", SERVER_BIN, ...args], { stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+  const proc = Bun.spawn(["bun", SERVER_BIN, ...args], { stdin: "pipe", stdout: "pipe", stderr: "pipe", env });
   let stderrText = "";
   const stderrDone = (async () => {
     const decoder = new TextDecoder();

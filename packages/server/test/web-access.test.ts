@@ -1,0 +1,135 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { bearerSubprotocol, TICKET_SUBPROTOCOL_PREFIX, WEBSOCKET_SUBPROTOCOL } from "@x/exec-protocol";
+import { TicketStore } from "../src/web/ticket-store.ts";
+import { launchBrowser, waitForScreen, waitForState, type TestBrowser } from "./support/browser.ts";
+import { startDaemon, type Daemon } from "./support/daemon.ts";
+
+const TOKEN = "web-s3cret";
+const COMMAND = "PS1='$ ' exec bash --norc --noprofile";
+let home: string;
+let daemon: Daemon;
+let http: string;
+let browser: TestBrowser | undefined;
+
+// The real daemon binary, token from EXEC_SERVER_TOKEN, with --web.
+beforeAll(async () => {
+  home = mkdtempSync(join(tmpdir(), "exec-server-web-access-"));
+  daemon = await startDaemon("websocket", ["--web", "--web-command", COMMAND], {
+    HOME: home,
+    PATH: process.env.PATH,
+    EXEC_SERVER_TOKEN: TOKEN,
+  });
+  http = daemon.url!.replace(/^ws:/, "http:");
+});
+
+afterAll(async () => {
+  await browser?.[Symbol.asyncDispose]();
+  await daemon?.stop();
+  rmSync(home, { recursive: true, force: true });
+});
+
+const bearer = { authorization: `Bearer ${TOKEN}` };
+
+/** Opens a websocket offering `protocols`; resolves with the chosen subprotocol, or "refused". */
+function openWith(protocols: string[]): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = new WebSocket(daemon.url!, protocols);
+    socket.onopen = () => {
+      resolve(`open ${socket.protocol}`);
+      socket.close();
+    };
+    socket.onerror = () => resolve("refused");
+  });
+}
+
+async function ticket(): Promise<string> {
+  const response = await fetch(`${http}/ticket`, { method: "POST", headers: bearer });
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { ticket: string }).ticket;
+}
+
+describe("exec-server --web over HTTP", () => {
+  test("the page and its bundle are served to anyone, with a CSP that forbids framing", async () => {
+    const page = await fetch(`${http}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+    expect(await page.text()).toContain('<script type="module" src="/web/app.js">');
+    const script = await fetch(`${http}/web/app.js`);
+    expect(script.headers.get("content-type")).toStartWith("text/javascript");
+    expect((await script.text()).length).toBeGreaterThan(100_000);
+    expect((await fetch(`${http}/nope`)).status).toBe(401); // not a route: an upgrade without credentials
+  });
+
+  test("GET /web/config needs the token; the command's environment does not carry it", async () => {
+    expect((await fetch(`${http}/web/config`)).status).toBe(401);
+    const response = await fetch(`${http}/web/config`, { headers: bearer });
+    expect(response.status).toBe(200);
+    const config = (await response.json()) as { command: { argv: string[]; cwd: string; env: Record<string, string> } };
+    expect(config.command.argv).toEqual(["/bin/sh", "-c", COMMAND]);
+    expect(config.command.cwd).toBe(home);
+    expect(config.command.env.TERM).toBe("xterm-256color");
+    expect(JSON.stringify(config)).not.toContain(TOKEN);
+  });
+
+  test("a ticket opens one websocket, once; the server answers with its subprotocol", async () => {
+    expect((await fetch(`${http}/ticket`, { method: "POST" })).status).toBe(401);
+    expect((await fetch(`${http}/ticket`, { method: "POST", headers: { authorization: "Bearer wrong" } })).status).toBe(401);
+    const value = await ticket();
+    expect(await openWith([WEBSOCKET_SUBPROTOCOL, TICKET_SUBPROTOCOL_PREFIX + value])).toBe(`open ${WEBSOCKET_SUBPROTOCOL}`);
+    expect(await openWith([WEBSOCKET_SUBPROTOCOL, TICKET_SUBPROTOCOL_PREFIX + value])).toBe("refused");
+    expect(await openWith([WEBSOCKET_SUBPROTOCOL, `${TICKET_SUBPROTOCOL_PREFIX}made-up`])).toBe("refused");
+    expect(await openWith([WEBSOCKET_SUBPROTOCOL])).toBe("refused");
+  });
+
+  test("the token itself as a subprotocol value (base64url) opens a websocket; a wrong one does not", async () => {
+    expect(await openWith([WEBSOCKET_SUBPROTOCOL, bearerSubprotocol(TOKEN)])).toBe(`open ${WEBSOCKET_SUBPROTOCOL}`);
+    expect(await openWith([WEBSOCKET_SUBPROTOCOL, bearerSubprotocol(`${TOKEN}x`)])).toBe("refused");
+  });
+
+  test("in Chromium: the page asks for the token, then runs the shell over ticketed sockets", async () => {
+    browser = await launchBrowser();
+    const tab = await browser.newPage();
+    await tab.goto(`${http}/`);
+    await tab.waitForSelector("#login:not([hidden])");
+    await tab.fill("#token", TOKEN);
+    await tab.click("#login button");
+    await waitForState(tab, "open");
+    await waitForScreen(tab, (rows) => rows[0] === "$");
+    await tab.click(".xterm");
+    await tab.keyboard.type("echo token-$((20+3))");
+    await tab.keyboard.press("Enter");
+    await waitForScreen(tab, (rows) => rows.includes("token-23"));
+    // The token was never in a URL the page loaded.
+    const urls = await tab.evaluate(() => performance.getEntries().map((entry) => entry.name));
+    expect(urls.join(" ")).not.toContain(TOKEN);
+    await tab.close();
+  });
+});
+
+describe("TicketStore", () => {
+  test("a ticket expires after its TTL and is single use", () => {
+    let now = 1000;
+    const store = new TicketStore(30_000, 4, () => now);
+    const first = store.issue()!;
+    const second = store.issue()!;
+    expect(first).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(store.redeem(first)).toBe(true);
+    expect(store.redeem(first)).toBe(false);
+    now += 30_000;
+    expect(store.redeem(second)).toBe(false);
+  });
+
+  test("outstanding tickets are bounded; expired ones make room", () => {
+    let now = 0;
+    const store = new TicketStore(1000, 2, () => now);
+    expect(store.issue()).toBeString();
+    expect(store.issue()).toBeString();
+    expect(store.issue()).toBeUndefined();
+    now = 1000;
+    expect(store.issue()).toBeString();
+    expect(store.size).toBe(1);
+  });
+});
