@@ -299,6 +299,16 @@ export class ExecServerClient implements AsyncDisposable {
     return this.closing;
   }
 
+  /**
+   * Leaves a resumable session without ending it: the connection closes, the
+   * processes go on, and the server keeps them for its detached-session TTL
+   * (take them back with `resumeSessionId`). Idempotent; after `close()`, a no-op.
+   */
+  detach(): Promise<void> {
+    this.closing ??= this.link.close();
+    return this.closing;
+  }
+
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

@@ -18,6 +18,8 @@ export interface CliOptions {
 }
 
 export const USAGE = `Usage: exec-server [options]
+       exec-server run URL [-t] -- CMD [ARGS...]          (see exec-server run --help)
+       exec-server attach URL --session S --process P     (see exec-server attach --help)
 
 Runs processes for remote clients over JSON-RPC (protocol exec-server.v0).
 
@@ -163,7 +165,7 @@ function seconds(flag: string, raw: string | undefined): number | undefined {
   return Math.round(value * 1000);
 }
 
-function readToken(flag?: string, file?: string, fromEnv?: string): string | undefined {
+export function readToken(flag?: string, file?: string, fromEnv?: string): string | undefined {
   const token = flag ?? (file !== undefined ? readFileSync(file, "utf8").trim() : undefined) ?? fromEnv;
   if (token === "") throw new Error("the token must not be empty");
   return token;
