@@ -5,6 +5,7 @@ import { SIZES } from "./config.ts";
 import { stopAll } from "./lib/launch.ts";
 import { measureEcho } from "./workloads/echo-latency.ts";
 import { measureIdle } from "./workloads/idle-scale.ts";
+import { measurePageEcho } from "./workloads/page-echo.ts";
 import type { Measurement, MeasureRequest } from "./workloads/measurement.ts";
 import { measureProtocol } from "./workloads/protocol-overhead.ts";
 import { measureSlowConsumer } from "./workloads/slow-consumer.ts";
@@ -27,6 +28,8 @@ function measure(request: MeasureRequest): Promise<Measurement> {
       return measureSlowConsumer(request.spec, sizes);
     case "protocol-overhead":
       return measureProtocol(request.spec, sizes);
+    case "page-echo":
+      return measurePageEcho(request.spec, sizes);
   }
 }
 

@@ -8,7 +8,8 @@ export type WorkloadId =
   | "spawn-rate"
   | "idle-scale"
   | "slow-consumer"
-  | "protocol-overhead";
+  | "protocol-overhead"
+  | "page-echo";
 
 /** What the harness asks one client process to measure. */
 export interface MeasureRequest {
