@@ -6,7 +6,15 @@ import type { Page } from "playwright-core";
 import { ExecServerClient } from "@x/exec-client";
 import { startTcpProxy, type TcpProxy } from "../../client/test/support/tcp-proxy.ts";
 import { buildPage, ExecServer, listenWebSocket, webCommand, type WebPage, type WebSocketListener } from "../src/index.ts";
-import { launchBrowser, screenRows, screenshotPath, waitForScreen, waitForState, type TestBrowser } from "./support/browser.ts";
+import {
+  bufferLines,
+  launchBrowser,
+  screenRows,
+  screenshotPath,
+  waitForScreen,
+  waitForState,
+  type TestBrowser,
+} from "./support/browser.ts";
 
 // One daemon in this process serving the page; the page is loaded through a
 // TCP proxy so a test can cut its websocket the way a network does.
@@ -39,6 +47,20 @@ afterAll(async () => {
 });
 
 const count = (rows: string[], line: string) => rows.filter((row) => row === line).length;
+
+/** Each of tick-1..tick-N exactly once, in order, in the whole buffer. */
+async function expectTicksOnce(tab: Page, label: string, n: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  let ticks: string[] = [];
+  while (Date.now() < deadline) {
+    ticks = (await bufferLines(tab)).filter((line) => line.startsWith(`${label}-`));
+    if (ticks.includes(`${label}-${n}`)) break;
+    await Bun.sleep(50);
+  }
+  expect(ticks).toEqual(Array.from({ length: n }, (_, i) => `${label}-${i + 1}`));
+}
+
+const ticking = (label: string, n: number) => `for i in $(seq 1 ${n}); do echo ${label}-$i; sleep 0.02; done`;
 
 async function typeLine(tab: Page, line: string): Promise<void> {
   await tab.click(".xterm");
@@ -83,19 +105,36 @@ describe("the web terminal (Chromium)", () => {
     expect(await tab.evaluate(() => (globalThis as any).execServerPage.painter.duplicates)).toBe(0);
   });
 
+  test("a cut while output streams: every line once, none missing", async () => {
+    await typeLine(tab, ticking("cut", 60));
+    await waitForScreen(tab, (rows) => rows.includes("cut-5"));
+    proxy.cut();
+    await waitForState(tab, "open");
+    await expectTicksOnce(tab, "cut", 60);
+  });
+
   test("a reload takes the session back: same screen from process/snapshot, then live", async () => {
-    const before = await screenRows(tab);
+    const before = await waitForScreen(tab, (rows) => rows.filter((row) => row !== "").at(-1) === "$");
     const seqBefore = await tab.evaluate(() => (globalThis as any).execServerPage.painter.lastSeq as number);
     await tab.reload();
     await waitForState(tab, "open");
-    const after = await waitForScreen(tab, (rows) => rows.includes("after-5"));
-    expect(after).toEqual(before);
+    // Polls until the rows are exactly those of before the reload (the error shows the last screen).
+    await waitForScreen(tab, (rows) => JSON.stringify(rows) === JSON.stringify(before));
     expect(await tab.evaluate(() => (globalThis as any).execServerPage.painter.lastSeq as number)).toBe(seqBefore);
     await typeLine(tab, "echo reloaded-$((3*3))");
-    const rows = await waitForScreen(tab, (rows) => rows.includes("reloaded-9"));
-    expect(count(rows, "one-2")).toBe(1);
-    expect(count(rows, "after-5")).toBe(1);
-    expect(count(rows, "reloaded-9")).toBe(1);
+    await waitForScreen(tab, (rows) => rows.includes("reloaded-9"));
+    // The snapshot brought the scrollback too: every earlier line once.
+    const lines = await bufferLines(tab);
+    expect(count(lines, "hi")).toBe(1);
+    expect(count(lines, "one-2")).toBe(1);
+    expect(count(lines, "after-5")).toBe(1);
+    expect(count(lines, "reloaded-9")).toBe(1);
+    // A reload while output streams: what came meanwhile is in the snapshot or after it, once.
+    await typeLine(tab, ticking("reload", 60));
+    await waitForScreen(tab, (rows) => rows.includes("reload-5"));
+    await tab.reload();
+    await waitForState(tab, "open");
+    await expectTicksOnce(tab, "reload", 60);
     // Same shell, not a new one: its history still has the first command.
     await typeLine(tab, "history | head -1");
     await waitForScreen(tab, (rows) => rows.some((row) => /^\s*1\s+echo hi$/.test(row)));

@@ -53,8 +53,10 @@ async function runOwn(connect: Connect, config: PageConfig): Promise<void> {
       const handle = client.adopt(PROCESS_ID, { tty: true });
       const snapshot = await handle.snapshot({ serialize: true, scrollback: SCROLLBACK_LINES });
       await painter.paintSnapshot(snapshot);
-      if (snapshot.running) wireInput(handle, true);
-      else view.setState("exited", `exited with code ${snapshot.exitCode}`);
+      if (snapshot.running) {
+        wireInput(handle, true);
+        view.setState("open");
+      } else view.setState("exited", `exited with code ${snapshot.exitCode}`);
       return;
     }
   }
@@ -66,6 +68,7 @@ async function runOwn(connect: Connect, config: PageConfig): Promise<void> {
   const handle = await client.start({ processId: PROCESS_ID, argv, cwd, env, tty: true, cols: term.cols, rows: term.rows });
   sessionStorage.setItem(SESSION_KEY, client.sessionId!);
   wireInput(handle, true);
+  view.setState("open");
 }
 
 /** `?attach=SESSION/PROCESS&mode=read|write`: watch or share another client's process. */
@@ -83,7 +86,8 @@ async function runAttached(connect: Connect, attach: string): Promise<void> {
   document.title = `${mode === "read" ? "watching" : "sharing"} ${target.processId}`;
   if (mode === "write") wireInput(handle, false);
   else view.term.options.disableStdin = true;
-  if (!snapshot.running) view.setState("exited", `exited with code ${snapshot.exitCode}`);
+  if (snapshot.running) view.setState("open", mode === "read" ? "open (watching)" : "open (sharing)");
+  else view.setState("exited", `exited with code ${snapshot.exitCode}`);
 }
 
 /** Takes the tab's session back; undefined when it is gone (expired, or the server restarted). */
@@ -107,7 +111,6 @@ function follow(client: ExecServerClient, target: Target, own: boolean): void {
   const mine = (event: { processId: string; sessionId?: string }) =>
     event.processId === target.processId && event.sessionId === target.sessionId;
   let exited = false;
-  view.setState("open");
   client.on("output", (event) => mine(event) && painter.push(event.seq, event.data));
   client.on("exited", (event) => {
     if (!mine(event)) return;

@@ -72,3 +72,13 @@ export function screenshotPath(name: string): string {
   mkdirSync(TEST_OUTPUT, { recursive: true });
   return join(TEST_OUTPUT, name);
 }
+
+/** Every line of the terminal's buffer, scrollback included (through the page's xterm.js). */
+export function bufferLines(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const buffer = (globalThis as any).execServerPage.term.buffer.active;
+    const lines: string[] = [];
+    for (let i = 0; i < buffer.length; i++) lines.push(buffer.getLine(i).translateToString(true));
+    return lines;
+  });
+}
