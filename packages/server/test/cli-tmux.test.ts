@@ -36,10 +36,20 @@ const LOCAL_SHELL = "env PS1='local$ ' bash --norc --noprofile";
 const REMOTE_SHELL = "env PS1='remote$ ' bash --norc --noprofile";
 const lastLine = (rows: string[]) => rows.filter((row) => row !== "").at(-1) ?? "";
 
+/**
+ * A pane with a local bash at its first prompt. Keys sent the moment the prompt
+ * shows can be dropped while bash's readline sets up the terminal (seen here:
+ * the line echoed, then an empty command), so give it a moment.
+ */
+async function newShell(name: string, cols: number, rows: number): Promise<void> {
+  await tmux.newSession(name, cols, rows, LOCAL_SHELL);
+  await tmux.waitFor(name, (lines) => lines[0] === "local$");
+  await Bun.sleep(300);
+}
+
 describe("exec-server run / attach in tmux", () => {
   test("vim opens at the pane's size and follows a pane resize", async () => {
-    await tmux.newSession("vim", 100, 30, LOCAL_SHELL);
-    await tmux.waitFor("vim", (rows) => rows[0] === "local$");
+    await newShell("vim", 100, 30);
     await tmux.typeLine("vim", `${cli} run ${daemon.url} --token ${TOKEN} -- vim -u NONE -N; echo vim-exit=$?`);
     await tmux.waitFor("vim", (rows) => rows.length === 30 && rows[1] === "~");
     await tmux.typeLine("vim", ":echo &lines . 'x' . &columns");
@@ -48,13 +58,22 @@ describe("exec-server run / attach in tmux", () => {
     await tmux.waitFor("vim", (rows) => rows.length === 25);
     await tmux.typeLine("vim", ":echo &lines . 'x' . &columns");
     await tmux.waitFor("vim", (rows) => rows[24]!.startsWith("25x90"));
+    // Detach from the full-screen program and attach again: the same screen comes back.
+    await tmux.keys("vim", "i", "typed in vim", "Escape");
+    const before = await tmux.waitFor("vim", (rows) => rows[0] === "typed in vim");
+    await tmux.keys("vim", "C-]");
+    const detached = await tmux.waitFor("vim", (rows) => rows.some((row) => row.includes("[detached")));
+    const [, session, processId] = detached.join("\n").match(/--session (\S+) --process ([^\]\s]+)/)!;
+    const attach = `${cli} attach ${daemon.url} --token ${TOKEN} --session ${session} --process ${processId}`;
+    await tmux.typeLine("vim", `${attach}; echo attach-exit=$?`);
+    // Rows 1-24: the status line (row 25) showed the typing mode, or is empty now.
+    await tmux.waitFor("vim", (rows) => JSON.stringify(rows.slice(0, 24)) === JSON.stringify(before.slice(0, 24)));
     await tmux.typeLine("vim", ":qa!");
-    await tmux.waitFor("vim", (rows) => rows.includes("vim-exit=0"));
+    await tmux.waitFor("vim", (rows) => rows.includes("attach-exit=0"));
   });
 
   test("Ctrl-C reaches the child; the exit code comes back (token from EXEC_SERVER_TOKEN)", async () => {
-    await tmux.newSession("sig", 100, 30, LOCAL_SHELL);
-    await tmux.waitFor("sig", (rows) => rows[0] === "local$");
+    await newShell("sig", 100, 30);
     const script = `trap 'echo caught-INT; exit 5' INT; echo waiting; while :; do sleep 0.1; done`;
     await tmux.typeLine("sig", `EXEC_SERVER_TOKEN=${TOKEN} ${cli} run ${daemon.url} -- sh -c "${script}"; echo run-exit=$?`);
     await tmux.waitFor("sig", (rows) => rows.includes("waiting"));
@@ -62,16 +81,14 @@ describe("exec-server run / attach in tmux", () => {
     await tmux.waitFor("sig", (rows) => rows.some((row) => row.endsWith("caught-INT")));
     await tmux.waitFor("sig", (rows) => rows.includes("run-exit=5"));
     // Without a token, the server refuses and run says so.
-    await tmux.newSession("anon", 100, 30, LOCAL_SHELL);
-    await tmux.waitFor("anon", (rows) => rows[0] === "local$");
+    await newShell("anon", 100, 30);
     await tmux.typeLine("anon", `${cli} run ${daemon.url} -- true; echo no-token-exit=$?`);
     const rows = await tmux.waitFor("anon", (rows) => rows.includes("no-token-exit=1"));
     expect(rows.join("\n")).toContain("401");
   });
 
   test("detach (Ctrl-]) leaves the shell running; attach shows the same screen and takes it back", async () => {
-    await tmux.newSession("det", 100, 30, LOCAL_SHELL);
-    await tmux.waitFor("det", (rows) => rows[0] === "local$");
+    await newShell("det", 100, 30);
     await tmux.typeLine("det", `clear; ${cli} run ${daemon.url} --token-file ${join(home, "token")} -- ${REMOTE_SHELL}`);
     await tmux.waitFor("det", (rows) => lastLine(rows) === "remote$");
     await tmux.typeLine("det", "x=kept-$((40+2)); echo before-$x; printf '\\033[1;31mred\\033[0m\\n'");
@@ -102,8 +119,7 @@ describe("exec-server run / attach in tmux", () => {
     });
     await shell.write("echo first-$((1+1))\n");
     await shell.wait({ timeoutMs: 5000, afterSeq: 0, until: { pattern: "^first-2" } });
-    await tmux.newSession("ro", 100, 30, LOCAL_SHELL);
-    await tmux.waitFor("ro", (rows) => rows[0] === "local$");
+    await newShell("ro", 100, 30);
     await tmux.typeLine(
       "ro",
       `${cli} attach ${daemon.url} --token ${TOKEN} --session ${client.sessionId} --process ${shell.id} --read-only; echo ro-exit=$?`,

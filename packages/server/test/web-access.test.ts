@@ -102,6 +102,15 @@ describe("exec-server --web over HTTP", () => {
     await tab.keyboard.type("echo token-$((20+3))");
     await tab.keyboard.press("Enter");
     await waitForScreen(tab, (rows) => rows.includes("token-23"));
+    // A reload takes the session back with a fresh ticket (the token stays in the tab).
+    await tab.reload();
+    await waitForState(tab, "open");
+    await waitForScreen(tab, (rows) => rows.includes("token-23"));
+    await tab.click(".xterm");
+    await tab.keyboard.type("echo again-$((20+4))");
+    await tab.keyboard.press("Enter");
+    const rows = await waitForScreen(tab, (rows) => rows.includes("again-24"));
+    expect(rows.filter((row) => row === "token-23")).toHaveLength(1);
     // The token was never in a URL the page loaded.
     const urls = await tab.evaluate(() => performance.getEntries().map((entry) => entry.name));
     expect(urls.join(" ")).not.toContain(TOKEN);
