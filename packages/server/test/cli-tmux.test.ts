@@ -44,8 +44,11 @@ const lastLine = (rows: string[]) => rows.filter((row) => row !== "").at(-1) ?? 
 async function newShell(name: string, cols: number, rows: number): Promise<void> {
   await tmux.newSession(name, cols, rows, LOCAL_SHELL);
   await tmux.waitFor(name, (lines) => lines[0] === "local$");
-  await Bun.sleep(300);
+  await settle();
 }
+
+/** After a prompt shows, before typing into the local bash (see newShell). */
+const settle = () => Bun.sleep(300);
 
 describe("exec-server run / attach in tmux", () => {
   test("vim opens at the pane's size and follows a pane resize", async () => {
@@ -63,6 +66,7 @@ describe("exec-server run / attach in tmux", () => {
     const before = await tmux.waitFor("vim", (rows) => rows[0] === "typed in vim");
     await tmux.keys("vim", "C-]");
     const detached = await tmux.waitFor("vim", (rows) => rows.some((row) => row.includes("[detached")));
+    await settle();
     const [, session, processId] = detached.join("\n").match(/--session (\S+) --process ([^\]\s]+)/)!;
     const attach = `${cli} attach ${daemon.url} --token ${TOKEN} --session ${session} --process ${processId}`;
     await tmux.typeLine("vim", `${attach}; echo attach-exit=$?`);
@@ -95,6 +99,7 @@ describe("exec-server run / attach in tmux", () => {
     const before = await tmux.waitFor("det", (rows) => lastLine(rows) === "remote$" && rows.includes("red"));
     await tmux.keys("det", "C-]");
     const detached = await tmux.waitFor("det", (rows) => lastLine(rows) === "local$");
+    await settle();
     const hint = detached.join("\n").match(/exec-server attach (\S+) --session (\S+) --process ([^\]\s]+)/);
     expect(hint).not.toBeNull();
     const [, url, session, processId] = hint!;
