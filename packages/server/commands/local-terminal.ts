@@ -26,6 +26,16 @@ export class LocalTerminal implements Disposable {
     return () => void process.stdout.off("resize", handler);
   }
 
+  /**
+   * Leaving a full-screen program behind (detach, lost connection): put back
+   * what it may have switched: main screen, visible cursor, plain colours, no
+   * mouse reporting, no bracketed paste, normal cursor keys and keypad.
+   */
+  resetModes(): void {
+    if (!this.isTty) return;
+    process.stdout.write("\x1b[0m\x1b[?1049l\x1b[?25h\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?2004l\x1b[?1l\x1b>");
+  }
+
   restore(): void {
     if (!this.raw) return;
     process.stdin.setRawMode(false);

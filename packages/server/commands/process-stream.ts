@@ -112,6 +112,8 @@ export async function streamProcess(options: StreamOptions): Promise<StreamEnd> 
     process.stdin.pause();
     stopResize?.();
     terminal.restore();
+    // The process did not end: whatever modes it set are still on in our terminal.
+    if (tty && exitCode === undefined) terminal.resetModes();
     for (const subscription of subscriptions) subscription.dispose();
   }
 }

@@ -66,6 +66,7 @@ describe("exec-server run / attach in tmux", () => {
     const before = await tmux.waitFor("vim", (rows) => rows[0] === "typed in vim");
     await tmux.keys("vim", "C-]");
     const detached = await tmux.waitFor("vim", (rows) => rows.some((row) => row.includes("[detached")));
+    expect(detached).not.toContain("typed in vim"); // back on the main screen, vim's is gone
     await settle();
     const [, session, processId] = detached.join("\n").match(/--session (\S+) --process ([^\]\s]+)/)!;
     const attach = `${cli} attach ${daemon.url} --token ${TOKEN} --session ${session} --process ${processId}`;
