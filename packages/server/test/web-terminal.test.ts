@@ -90,6 +90,27 @@ describe("the web terminal (Chromium)", () => {
     await tab.screenshot({ path: screenshotPath("web-terminal.png") });
   });
 
+  test("paste goes to the shell; Ctrl-Shift-C copies the selection to the clipboard", async () => {
+    await tab.context().grantPermissions(["clipboard-read", "clipboard-write"], { origin: new URL(pageUrl).origin });
+    // What the browser does on a paste (Ctrl-V, Ctrl-Shift-V or the menu): a paste event on xterm's textarea.
+    await tab.evaluate(() => {
+      const data = new DataTransfer();
+      data.setData("text/plain", "echo pasted-$((5*5))");
+      document.querySelector(".xterm-helper-textarea")!.dispatchEvent(new ClipboardEvent("paste", { clipboardData: data }));
+    });
+    await tab.keyboard.press("Enter");
+    await waitForScreen(tab, (rows) => rows.includes("pasted-25"));
+    await tab.evaluate(() => (globalThis as any).execServerPage.term.select(0, 1, 2)); // "hi" on row 2
+    await tab.keyboard.press("Control+Shift+KeyC");
+    expect(await tab.evaluate(() => navigator.clipboard.readText())).toBe("hi");
+    // Ctrl-Shift-C sent nothing to the shell; plain Ctrl-C still interrupts it.
+    await tab.keyboard.type("sleep 30");
+    await tab.keyboard.press("Enter");
+    await tab.keyboard.press("Control+KeyC");
+    await typeLine(tab, "echo status-$?");
+    await waitForScreen(tab, (rows) => rows.includes("status-130"));
+  });
+
   test("a websocket cut by the network: the page resumes with the same screen, nothing twice", async () => {
     await typeLine(tab, "echo one-$((1+1))");
     const before = await waitForScreen(tab, (rows) => rows[rows.indexOf("one-2") + 1] === "$");
