@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { bearerSubprotocol, TICKET_SUBPROTOCOL_PREFIX, WEBSOCKET_SUBPROTOCOL } from "@x/exec-protocol";
 import { TicketStore } from "../src/web/ticket-store.ts";
 import { launchBrowser, waitForScreen, waitForState, type TestBrowser } from "./support/browser.ts";
-import { startDaemon, type Daemon } from "./support/daemon.ts";
+import { SERVER_BIN, startDaemon, type Daemon } from "./support/daemon.ts";
 
 const TOKEN = "web-s3cret";
 const COMMAND = "PS1='$ ' exec bash --norc --noprofile";
@@ -115,6 +115,18 @@ describe("exec-server --web over HTTP", () => {
     const urls = await tab.evaluate(() => performance.getEntries().map((entry) => entry.name));
     expect(urls.join(" ")).not.toContain(TOKEN);
     await tab.close();
+  });
+});
+
+describe("--web flags", () => {
+  test.each([
+    [["--web"], "--web needs --listen ws://IP:PORT"],
+    [["--listen", "ws://127.0.0.1:0", "--web-command", "top"], "--web-command needs --web"],
+  ])("refused at start-up: %p", async (args, message) => {
+    const proc = Bun.spawn(["bun", SERVER_BIN, ...args], { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+    const [stderr, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
+    expect(code).toBe(2);
+    expect(stderr).toContain(message);
   });
 });
 

@@ -101,9 +101,8 @@ export function parseCliOptions(argv: string[], env: Record<string, string | und
         "Pass --token, --token-file or EXEC_SERVER_TOKEN, or listen on 127.0.0.1.",
     );
   }
-  if ((values.web || values["web-command"] !== undefined) && listen.kind !== "websocket") {
-    throw new Error("--web needs --listen ws://IP:PORT");
-  }
+  if (values["web-command"] !== undefined && !values.web) throw new Error("--web-command needs --web");
+  if (values.web && listen.kind !== "websocket") throw new Error("--web needs --listen ws://IP:PORT");
   const config: ServerConfig = {
     ...DEFAULT_CONFIG,
     maxMessageBytes: positiveInt("--max-message-bytes", values["max-message-bytes"], DEFAULT_CONFIG.maxMessageBytes),
