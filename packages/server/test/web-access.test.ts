@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bearerSubprotocol, TICKET_SUBPROTOCOL_PREFIX, WEBSOCKET_SUBPROTOCOL } from "@x/exec-protocol";
+import { ExecServerClient } from "@x/exec-client";
 import { TicketStore } from "../src/web/ticket-store.ts";
 import { launchBrowser, waitForScreen, waitForState, type TestBrowser } from "./support/browser.ts";
 import { SERVER_BIN, startDaemon, type Daemon } from "./support/daemon.ts";
@@ -87,6 +88,20 @@ describe("exec-server --web over HTTP", () => {
   test("the token itself as a subprotocol value (base64url) opens a websocket; a wrong one does not", async () => {
     expect(await openWith([WEBSOCKET_SUBPROTOCOL, bearerSubprotocol(TOKEN)])).toBe(`open ${WEBSOCKET_SUBPROTOCOL}`);
     expect(await openWith([WEBSOCKET_SUBPROTOCOL, bearerSubprotocol(`${TOKEN}x`)])).toBe("refused");
+  });
+
+  test("the SDK from Bun with `ticket`: a fresh ticket for the socket, and the session works", async () => {
+    let fetched = 0;
+    await using client = await ExecServerClient.connectWebSocket({
+      url: daemon.url!,
+      ticket: () => {
+        fetched++;
+        return ticket();
+      },
+    });
+    const result = await client.run(["sh", "-c", "echo ticketed"], { cwd: home, env: {} });
+    expect(result.stdout).toBe("ticketed\n");
+    expect(fetched).toBe(1);
   });
 
   test("in Chromium: the page asks for the token, then runs the shell over ticketed sockets", async () => {
