@@ -207,6 +207,26 @@ describe("the web terminal (Chromium)", () => {
     await viewer.close();
   });
 
+  test("a sharing page (mode=write) types into an SDK client's shell", async () => {
+    await using client = await ExecServerClient.connectWebSocket({ url: listener.url, resume: true });
+    const shell = await client.start({
+      argv: ["bash", "--norc", "--noprofile"],
+      env: { HOME: home, PATH: process.env.PATH!, PS1: "agent$ ", TERM: "xterm-256color" },
+      cwd: home,
+      tty: true,
+    });
+    await shell.wait({ timeoutMs: 5000, afterSeq: 0, until: { pattern: "agent\\$ " } });
+    const sharer = await browser.newPage();
+    await sharer.goto(`${pageUrl}?attach=${client.sessionId}/${shell.id}&mode=write`);
+    await waitForState(sharer, "open");
+    expect(await sharer.textContent("#state")).toBe("open (sharing)");
+    await typeLine(sharer, "echo shared-$((8*8))");
+    await waitForScreen(sharer, (rows) => rows.includes("shared-64"));
+    const seen = await shell.wait({ timeoutMs: 5000, afterSeq: 0, until: { pattern: "^shared-64" } });
+    expect(seen.matched).toBe(true);
+    await sharer.close();
+  });
+
   test("a page from another origin is refused (websocket and ticket)", async () => {
     const foreign = Bun.serve({
       hostname: "127.0.0.1",
