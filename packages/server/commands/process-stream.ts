@@ -3,6 +3,7 @@ import type { LocalTerminal } from "./local-terminal.ts";
 
 /** The detach key, Ctrl-] (as telnet): leaves the process running in its resumable session. */
 export const DETACH_KEY = 0x1d;
+const CTRL_C = 0x03;
 /** How long output may trail the exit before we stop waiting for it. */
 const CLOSE_WAIT_MS = 2000;
 
@@ -89,6 +90,8 @@ export async function streamProcess(options: StreamOptions): Promise<StreamEnd> 
     void handle.resize(cols, rows).catch(() => {});
   }
   const onData = (data: Uint8Array) => {
+    // Watching only, Ctrl-C has nowhere to go: it leaves, like the detach key.
+    if (tty && !options.input && data.includes(CTRL_C)) return finish({ kind: "detached" });
     const detach = tty ? data.indexOf(DETACH_KEY) : -1;
     const keys = detach === -1 ? data : data.subarray(0, detach);
     if (options.input && keys.byteLength > 0) void handle.write(keys).catch(() => {});

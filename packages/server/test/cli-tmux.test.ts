@@ -137,7 +137,7 @@ describe("exec-server run / attach in tmux", () => {
     await shell.write("echo marker\n");
     await tmux.waitFor("ro", (rows) => rows.includes("marker"));
     expect(await shell.text()).not.toContain("typed-in-viewer");
-    await tmux.keys("ro", "C-]");
+    await tmux.keys("ro", "C-c"); // watching only: Ctrl-C leaves
     await tmux.waitFor("ro", (rows) => rows.includes("ro-exit=0"));
     expect(shell.exitStatus).toBeUndefined(); // still running
   });
