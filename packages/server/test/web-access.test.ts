@@ -7,6 +7,7 @@ import { ExecServerClient } from "@x/exec-client";
 import { TicketStore } from "../src/web/ticket-store.ts";
 import { launchBrowser, waitForScreen, waitForState, type TestBrowser } from "./support/browser.ts";
 import { SERVER_BIN, startDaemon, type Daemon } from "./support/daemon.ts";
+import { LeakGuard } from "./support/leak-guard.ts";
 
 const TOKEN = "web-s3cret";
 const COMMAND = "PS1='$ ' exec bash --norc --noprofile";
@@ -14,6 +15,7 @@ let home: string;
 let daemon: Daemon;
 let http: string;
 let browser: TestBrowser | undefined;
+const guard = new LeakGuard();
 
 // The real daemon binary, token from EXEC_SERVER_TOKEN, with --web.
 beforeAll(async () => {
@@ -24,15 +26,22 @@ beforeAll(async () => {
     EXEC_SERVER_TOKEN: TOKEN,
   });
   http = daemon.url!.replace(/^ws:/, "http:");
+  guard.trackDaemon(daemon.proc.pid);
 });
 
 afterAll(async () => {
   await browser?.[Symbol.asyncDispose]();
-  await daemon?.stop();
+  // The page's shell and every socket are gone, the daemon's fds back to where they started.
+  await guard.assertCleanAround(() => daemon.stop());
   rmSync(home, { recursive: true, force: true });
 });
 
 const bearer = { authorization: `Bearer ${TOKEN}` };
+
+/** fetch without keep-alive: an idle pooled connection would count as an fd the daemon still holds. */
+function request(url: string, init: { method?: string; headers?: Record<string, string> } = {}): Promise<Response> {
+  return fetch(url, { ...init, headers: { ...init.headers, connection: "close" } });
+}
 
 /** Opens a websocket offering `protocols`; resolves with the chosen subprotocol, or "refused". */
 function openWith(protocols: string[]): Promise<string> {
@@ -47,26 +56,26 @@ function openWith(protocols: string[]): Promise<string> {
 }
 
 async function ticket(): Promise<string> {
-  const response = await fetch(`${http}/ticket`, { method: "POST", headers: bearer });
+  const response = await request(`${http}/ticket`, { method: "POST", headers: bearer });
   expect(response.status).toBe(200);
   return ((await response.json()) as { ticket: string }).ticket;
 }
 
 describe("exec-server --web over HTTP", () => {
   test("the page and its bundle are served to anyone, with a CSP that forbids framing", async () => {
-    const page = await fetch(`${http}/`);
+    const page = await request(`${http}/`);
     expect(page.status).toBe(200);
     expect(page.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
     expect(await page.text()).toContain('<script type="module" src="/web/app.js">');
-    const script = await fetch(`${http}/web/app.js`);
+    const script = await request(`${http}/web/app.js`);
     expect(script.headers.get("content-type")).toStartWith("text/javascript");
     expect((await script.text()).length).toBeGreaterThan(100_000);
-    expect((await fetch(`${http}/nope`)).status).toBe(401); // not a route: an upgrade without credentials
+    expect((await request(`${http}/nope`)).status).toBe(401); // not a route: an upgrade without credentials
   });
 
   test("GET /web/config needs the token; the command's environment does not carry it", async () => {
-    expect((await fetch(`${http}/web/config`)).status).toBe(401);
-    const response = await fetch(`${http}/web/config`, { headers: bearer });
+    expect((await request(`${http}/web/config`)).status).toBe(401);
+    const response = await request(`${http}/web/config`, { headers: bearer });
     expect(response.status).toBe(200);
     const config = (await response.json()) as { command: { argv: string[]; cwd: string; env: Record<string, string> } };
     expect(config.command.argv).toEqual(["/bin/sh", "-c", COMMAND]);
@@ -76,8 +85,8 @@ describe("exec-server --web over HTTP", () => {
   });
 
   test("a ticket opens one websocket, once; the server answers with its subprotocol", async () => {
-    expect((await fetch(`${http}/ticket`, { method: "POST" })).status).toBe(401);
-    expect((await fetch(`${http}/ticket`, { method: "POST", headers: { authorization: "Bearer wrong" } })).status).toBe(401);
+    expect((await request(`${http}/ticket`, { method: "POST" })).status).toBe(401);
+    expect((await request(`${http}/ticket`, { method: "POST", headers: { authorization: "Bearer wrong" } })).status).toBe(401);
     const value = await ticket();
     expect(await openWith([WEBSOCKET_SUBPROTOCOL, TICKET_SUBPROTOCOL_PREFIX + value])).toBe(`open ${WEBSOCKET_SUBPROTOCOL}`);
     expect(await openWith([WEBSOCKET_SUBPROTOCOL, TICKET_SUBPROTOCOL_PREFIX + value])).toBe("refused");
@@ -129,6 +138,10 @@ describe("exec-server --web over HTTP", () => {
     // The token was never in a URL the page loaded.
     const urls = await tab.evaluate(() => performance.getEntries().map((entry) => entry.name));
     expect(urls.join(" ")).not.toContain(TOKEN);
+    // Its session would outlive the tab (for the TTL): end the shell, so nothing is left.
+    await tab.keyboard.type("exit");
+    await tab.keyboard.press("Enter");
+    await waitForState(tab, "exited");
     await tab.close();
   });
 });
