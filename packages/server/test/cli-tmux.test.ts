@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ExecServerClient } from "@x/exec-client";
 import { SERVER_BIN, startDaemon, type Daemon } from "./support/daemon.ts";
+import { LeakGuard } from "./support/leak-guard.ts";
 import { TmuxServer } from "./support/tmux.ts";
 
 // `exec-server run` / `attach` in a real terminal: tmux panes running a local
@@ -13,6 +14,7 @@ let home: string;
 let daemon: Daemon;
 let tmux: TmuxServer;
 let cli: string;
+const guard = new LeakGuard();
 
 beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), "exec-server-cli-"));
@@ -24,11 +26,13 @@ beforeAll(async () => {
   const env = { HOME: home, PATH: process.env.PATH!, TERM: "xterm-256color", LANG: "C.UTF-8" };
   tmux = new TmuxServer(env);
   cli = `bun ${SERVER_BIN}`;
+  guard.trackDaemon(daemon.proc.pid);
 });
 
 afterAll(async () => {
   await tmux?.[Symbol.asyncDispose]();
-  await daemon?.stop();
+  // Every remote process ended (exited, or killed with its client), the daemon's fds are back.
+  await guard.assertCleanAround(() => daemon.stop());
   rmSync(home, { recursive: true, force: true });
 });
 
