@@ -4,6 +4,7 @@
 import { SIZES } from "./config.ts";
 import { stopAll } from "./lib/launch.ts";
 import { measureEcho } from "./workloads/echo-latency.ts";
+import { measureFileTransfer } from "./workloads/file-transfer.ts";
 import { measureIdle } from "./workloads/idle-scale.ts";
 import { measurePageEcho } from "./workloads/page-echo.ts";
 import type { Measurement, MeasureRequest } from "./workloads/measurement.ts";
@@ -30,6 +31,8 @@ function measure(request: MeasureRequest): Promise<Measurement> {
       return measureProtocol(request.spec, sizes);
     case "page-echo":
       return measurePageEcho(request.spec, sizes);
+    case "file-transfer":
+      return measureFileTransfer(request.spec);
   }
 }
 

@@ -211,8 +211,21 @@ export function buildPlan(sizes: Sizes, fixtures: Fixtures): WorkloadPlan[] {
       cases: ours(["true"], false, true),
     },
     {
+      id: "file-transfer",
+      title: "8. File transfer",
+      detail: `${mib(sizes.pipeBytes)} random binary through the SDK on one websocket: fs.openWrite, fs.openRead with 1 and 2 blocks (1 MiB) in flight, and cat FILE as process output`,
+      metrics: [
+        { key: "write", label: "write MiB/s", unit: "MiB/s", better: "higher" },
+        { key: "read1", label: "read MiB/s", unit: "MiB/s", better: "higher" },
+        { key: "read2", label: "read 2-way MiB/s", unit: "MiB/s", better: "higher" },
+        { key: "cat", label: "cat MiB/s", unit: "MiB/s", better: "higher" },
+      ],
+      goals: [],
+      cases: [{ label: "exec-server ws SDK", role: "ours", spec: spec("exec-server-ws", pipeCommand, false), checked: true }],
+    },
+    {
       id: "page-echo",
-      title: "8. Keystroke echo in the web page",
+      title: "9. Keystroke echo in the web page",
       detail: `${sizes.echoCount} keys into the --web page in Chromium (xterm.js input until the echo is rendered), beside the SDK from Bun (write until the output event); cat in a PTY`,
       metrics: [
         { key: "p50", label: "p50 ms", unit: "ms", better: "lower" },

@@ -10,8 +10,8 @@
  * stopped streaming, an over-size message was not refused, or anything leaked.
  */
 import { parseArgs } from "node:util";
-import type { TransportKind } from "./lib/daemon.ts";
-import { runFuzz, type FuzzReport, type TransportReport } from "./lib/fuzz/run-fuzz.ts";
+import type { TransportKind } from "@x/exec-test-kit/daemon.ts";
+import { runFuzz, type FuzzReport, type TransportReport } from "@x/exec-test-kit/fuzz/run-fuzz.ts";
 
 const { values } = parseArgs({
   args: process.argv.slice(2),

@@ -11,17 +11,17 @@
  */
 import { tmpdir } from "node:os";
 import { parseArgs } from "node:util";
-import { CANARY_ARGV, CanaryMonitor } from "./lib/canary.ts";
-import { DaemonProcess } from "./lib/daemon.ts";
-import { describeLeaks, waitDaemonSettled, waitMarkedGone } from "./lib/leak-check.ts";
-import { newMarker } from "./lib/marker.ts";
-import { descendantsOf, describeProc, fdCount, openFds, rssBytes } from "./lib/proc-tree.ts";
-import { Prng } from "./lib/prng.ts";
-import { ProtocolClient } from "./lib/protocol-client.ts";
-import { watchRss } from "./lib/rss-watchdog.ts";
-import { droppedConnections, fuzzTrickle, LoadCounters, ptySessions, shortChildren, type LoadContext } from "./lib/soak-load.ts";
-import { warmUp } from "./lib/warm-up.ts";
-import { openWebSocketWire } from "./lib/wire.ts";
+import { CANARY_ARGV, CanaryMonitor } from "@x/exec-test-kit/canary.ts";
+import { DaemonProcess } from "@x/exec-test-kit/daemon.ts";
+import { describeLeaks, waitDaemonSettled, waitMarkedGone } from "@x/exec-test-kit/leak-check.ts";
+import { newMarker } from "@x/exec-test-kit/marker.ts";
+import { descendantsOf, describeProc, fdCount, openFds, rssBytes } from "@x/exec-test-kit/proc-tree.ts";
+import { Prng } from "@x/exec-test-kit/prng.ts";
+import { ProtocolClient } from "@x/exec-test-kit/protocol-client.ts";
+import { watchRss } from "@x/exec-test-kit/rss-watchdog.ts";
+import { droppedConnections, fuzzTrickle, LoadCounters, ptySessions, shortChildren, type LoadContext } from "@x/exec-test-kit/soak-load.ts";
+import { warmUp } from "@x/exec-test-kit/warm-up.ts";
+import { openWebSocketWire } from "@x/exec-test-kit/wire.ts";
 
 const { values } = parseArgs({
   args: process.argv.slice(2),

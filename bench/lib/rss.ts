@@ -28,3 +28,10 @@ export function resetPeak(pid: number): boolean {
     return false;
   }
 }
+
+/** The server's pid and its RSS after it settled, for workloads that measure growth above idle. */
+export async function settledServerRss(serverPid: number | undefined, workload: string): Promise<{ pid: number; idle: number }> {
+  if (serverPid === undefined) throw new Error(`${workload} needs a server`);
+  await Bun.sleep(500);
+  return { pid: serverPid, idle: rssMiB(serverPid) };
+}

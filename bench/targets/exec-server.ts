@@ -1,8 +1,8 @@
-import { stdioChannel, wsChannel } from "../lib/channels.ts";
-import { launchServer, stopProcess, track, type RunningServer } from "../lib/launch.ts";
-import { DAEMON_ENTRY, REPO_ROOT } from "../lib/paths.ts";
-import { RpcClient } from "../lib/rpc-client.ts";
-import { WsClient } from "../lib/ws-client.ts";
+import { DaemonProcess } from "@x/exec-test-kit/daemon.ts";
+import { ProtocolClient } from "@x/exec-test-kit/protocol-client.ts";
+import { stdioWire, wsClientWire } from "@x/exec-test-kit/wire.ts";
+import { WsClient } from "@x/exec-test-kit/ws-client.ts";
+import { track } from "../lib/launch.ts";
 import { Unsupported, childEnv, type Interactive, type Target, type TargetSpec } from "./target.ts";
 
 function daemonFlags(spec: Pick<TargetSpec, "ptyBackend" | "daemonArgs">): string[] {
@@ -10,45 +10,39 @@ function daemonFlags(spec: Pick<TargetSpec, "ptyBackend" | "daemonArgs">): strin
   return [...backend, ...(spec.daemonArgs ?? [])];
 }
 
-export function startDaemon(spec: Pick<TargetSpec, "ptyBackend" | "daemonArgs"> = {}): Promise<RunningServer> {
-  return launchServer({
-    name: "exec-server",
-    argv: [process.execPath, DAEMON_ENTRY, "--listen", "ws://127.0.0.1:0", ...daemonFlags(spec)],
-    cwd: REPO_ROOT,
-    ready: /exec-server listening on (ws:\/\/\S+)/,
-    toUrl: (match) => match[1]!,
-  });
+/** The daemon, tracked so that an abandoned measurement still stops it. */
+export async function startDaemon(
+  transport: "stdio" | "websocket",
+  spec: Pick<TargetSpec, "ptyBackend" | "daemonArgs"> = {},
+): Promise<DaemonProcess> {
+  const daemon = await DaemonProcess.start({ transport, args: daemonFlags(spec), startTimeoutMs: 15_000 });
+  track(daemon.proc);
+  return daemon;
 }
+
+/** Only the handlers the workloads register: no per-process records, nothing kept. */
+const LEAN = { records: false, keepOutput: false } as const;
 
 /** exec-server over a websocket (a daemon of its own) or over the daemon's stdio. */
 export async function execServerTarget(spec: TargetSpec): Promise<ExecServerSession> {
-  if (spec.kind === "exec-server-ws") {
-    const server = await startDaemon(spec);
-    try {
-      const ws = await WsClient.connect(server.url);
-      const client = await RpcClient.open(wsChannel(ws), { binaryOutput: spec.binaryOutput });
-      return new ExecServerSession(client, spec, server.pid, ws, () => server.stop());
-    } catch (error) {
-      await server.stop();
-      throw error;
-    }
+  const websocket = spec.kind === "exec-server-ws";
+  const daemon = await startDaemon(websocket ? "websocket" : "stdio", spec);
+  try {
+    const ws = websocket ? await WsClient.connect(daemon.url!) : undefined;
+    const client = new ProtocolClient(ws ? wsClientWire(ws) : stdioWire(daemon), LEAN);
+    await client.handshake("exec-server-bench", { binaryOutput: websocket && spec.binaryOutput === true });
+    return new ExecServerSession(client, spec, daemon.pid, ws, async () => void (await daemon.stop("SIGTERM", 3_000)));
+  } catch (error) {
+    await daemon.stop("SIGTERM", 3_000);
+    throw error;
   }
-  const proc = Bun.spawn([process.execPath, DAEMON_ENTRY, ...daemonFlags(spec)], {
-    cwd: REPO_ROOT,
-    stdin: "pipe",
-    stdout: "pipe",
-    stderr: "inherit",
-  });
-  track(proc);
-  const client = await RpcClient.open(stdioChannel(proc));
-  return new ExecServerSession(client, spec, proc.pid, undefined, () => stopProcess(proc));
 }
 
 let nextProcessId = 1;
 
 export class ExecServerSession implements Target {
   constructor(
-    private readonly client: RpcClient,
+    private readonly client: ProtocolClient,
     private readonly spec: TargetSpec,
     readonly serverPid: number,
     private readonly ws: WsClient | undefined,
@@ -68,7 +62,7 @@ export class ExecServerSession implements Target {
         this.client.off(processId);
         resolve(params.exitCode as number);
       });
-      started = this.client.request("process/start", {
+      started = this.client.call("process/start", {
         processId,
         argv: this.spec.command,
         cwd: "/tmp",
@@ -93,10 +87,10 @@ export class ExecServerSession implements Target {
     await started;
     return {
       write: (data) => {
-        void this.client.request("process/write", { processId, chunk: Buffer.from(data).toString("base64") });
+        void this.client.call("process/write", { processId, chunk: Buffer.from(data).toString("base64") });
       },
       close: async () => {
-        await this.client.request("process/terminate", { processId });
+        await this.client.call("process/terminate", { processId });
         await exited;
       },
     };
@@ -112,7 +106,7 @@ export class ExecServerSession implements Target {
   }
 
   /** Readable after exit: used by the protocol-overhead workload. */
-  rpc(): RpcClient {
+  rpc(): ProtocolClient {
     return this.client;
   }
 

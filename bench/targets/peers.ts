@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { freePort, launchServer, type RunningServer } from "../lib/launch.ts";
 import { PEERS_DIR } from "../lib/paths.ts";
-import { WsClient, type WsMessage } from "../lib/ws-client.ts";
+import { WsClient, type WsMessage } from "@x/exec-test-kit/ws-client.ts";
 import { Unsupported, childEnv, type Interactive, type Target, type TargetSpec } from "./target.ts";
 
 /** Why a peer cannot run here, or undefined when it can. */

@@ -1,5 +1,5 @@
 import type { Sizes } from "../config.ts";
-import { rssMiB } from "../lib/rss.ts";
+import { rssMiB, settledServerRss } from "../lib/rss.ts";
 import { runPool } from "../lib/stats.ts";
 import { openTarget } from "../targets/open-target.ts";
 import type { Interactive, TargetSpec } from "../targets/target.ts";
@@ -9,10 +9,7 @@ import { withTimeout, type Measurement } from "./measurement.ts";
 export async function measureIdle(spec: TargetSpec, sizes: Sizes): Promise<Measurement> {
   const target = await openTarget(spec);
   try {
-    const pid = target.serverPid;
-    if (pid === undefined) throw new Error("idle scale needs a server");
-    await Bun.sleep(500);
-    const idle = rssMiB(pid);
+    const { pid, idle } = await settledServerRss(target.serverPid, "idle scale");
     const sessions: Interactive[] = [];
     await runPool(sizes.idleShells, 16, async () => {
       let prompt!: () => void;

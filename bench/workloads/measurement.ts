@@ -9,6 +9,7 @@ export type WorkloadId =
   | "idle-scale"
   | "slow-consumer"
   | "protocol-overhead"
+  | "file-transfer"
   | "page-echo";
 
 /** What the harness asks one client process to measure. */

@@ -9,18 +9,18 @@ import { withTimeout, type Measurement } from "./measurement.ts";
 const WARM_UP = 20;
 
 /**
- * Workload 8: a keystroke's echo in the `--web` page, measured in the page:
+ * Workload 9: a keystroke's echo in the `--web` page, measured in the page:
  * from the key entering xterm.js (`term.input`, the path a typed key takes)
  * to the echoed character rendered. Beside it, the same echo through the SDK
  * from Bun (write, until the output event). The command is `cat` in a PTY: the
  * terminal echoes each byte once.
  */
 export async function measurePageEcho(spec: TargetSpec, sizes: Sizes): Promise<Measurement> {
-  const server = await startDaemon({ daemonArgs: ["--web", "--web-command", "exec cat"] });
+  const server = await startDaemon("websocket", { daemonArgs: ["--web", "--web-command", "exec cat"] });
   try {
     const count = WARM_UP + sizes.echoCount;
     if (spec.kind === "exec-server-web") {
-      const { drawn, parsed } = await inPage(server.url, count);
+      const { drawn, parsed } = await inPage(server.url!, count);
       const latencies = drawn.slice(WARM_UP);
       const written = parsed.slice(WARM_UP);
       return {
@@ -34,7 +34,7 @@ export async function measurePageEcho(spec: TargetSpec, sizes: Sizes): Promise<M
         },
       };
     }
-    const latencies = (await throughSdk(server.url, count)).slice(WARM_UP);
+    const latencies = (await throughSdk(server.url!, count)).slice(WARM_UP);
     return {
       metrics: { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99) },
       details: { count: latencies.length, max: Math.max(...latencies) },

@@ -12,9 +12,9 @@ export async function measureProtocol(spec: TargetSpec, sizes: Sizes): Promise<M
     const rpc = target.rpc();
     const processId = "finished";
     const exited = new Promise<void>((resolve) => rpc.on("process/exited", processId, () => resolve()));
-    await rpc.request("process/start", { processId, argv: spec.command, cwd: "/tmp", env: childEnv(), tty: false });
+    await rpc.call("process/start", { processId, argv: spec.command, cwd: "/tmp", env: childEnv(), tty: false });
     await withTimeout(exited, 10_000, "exit of the finished process");
-    const read = () => rpc.request("process/read", { processId, afterSeq: 0, maxBytes: 65536, waitMs: 0 });
+    const read = () => rpc.call("process/read", { processId, afterSeq: 0, maxBytes: 65536, waitMs: 0 });
     for (let i = 0; i < WARM_UP; i++) await read();
     const started = performance.now();
     for (let i = 0; i < sizes.readRoundTrips; i++) {

@@ -1,5 +1,5 @@
 import type { Sizes } from "../config.ts";
-import { peakRssMiB, resetPeak, rssMiB } from "../lib/rss.ts";
+import { peakRssMiB, resetPeak, rssMiB, settledServerRss } from "../lib/rss.ts";
 import { openTarget } from "../targets/open-target.ts";
 import type { TargetSpec } from "../targets/target.ts";
 import { MiB, type Measurement } from "./measurement.ts";
@@ -8,10 +8,7 @@ import { MiB, type Measurement } from "./measurement.ts";
 export async function measureSlowConsumer(spec: TargetSpec, sizes: Sizes): Promise<Measurement> {
   const target = await openTarget(spec);
   try {
-    const pid = target.serverPid;
-    if (pid === undefined) throw new Error("slow consumer needs a server");
-    await Bun.sleep(500);
-    const idle = rssMiB(pid);
+    const { pid, idle } = await settledServerRss(target.serverPid, "slow consumer");
     const kernelPeak = resetPeak(pid);
     let sampledPeak = idle;
     const sampler = setInterval(() => {

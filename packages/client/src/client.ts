@@ -2,23 +2,27 @@ import {
   ErrorCode,
   type AttachParams,
   type MethodName,
+  type NotificationParamsOf,
   type ParamsOf,
   type ResultOf,
   type ServerNotificationName,
+  type Transport,
 } from "@x/exec-protocol";
 import type { ClientEventName, ClientEvents } from "./client-events.ts";
 import { resumePolicy, type ResumeOptions } from "./connection/resume-policy.ts";
 import { SessionLink, type ConnectionState } from "./connection/session-link.ts";
 import { StdioTransport, type ByteReadable, type ByteWritable } from "./connection/stdio-transport.ts";
-import type { Transport } from "./connection/transport.ts";
 import { openWebSocketTransport } from "./connection/websocket-transport.ts";
 import { defaultCwd, defaultEnv } from "#platform";
 import { Emitter, type Subscription } from "./emitter.ts";
+import { FsClient } from "./fs/fs-client.ts";
+import { WatchRouter } from "./fs/watch-router.ts";
+import { BodyStreams } from "./http/body-streams.ts";
+import { remoteFetch, type RemoteFetchInit } from "./http/fetch.ts";
 import { ConnectionClosedError, createError } from "./errors.ts";
 import type { AttachedProcessHandle } from "./process/attached-process-handle.ts";
 import { Attacher } from "./process/attacher.ts";
-import type { ExecWindow } from "./process/exec-window.ts";
-import { ProcessHandle } from "./process/process-handle.ts";
+import { ProcessHandle, type ExecWindow } from "./process/process-handle.ts";
 import { ProcessRegistry } from "./process/process-registry.ts";
 import type { ProcessState } from "./process/process-state.ts";
 import type { RunResult } from "./process/run.ts";
@@ -66,6 +70,8 @@ export interface StdioConnectOptions extends ClientOptions {
   readonly readable: ByteReadable;
   /** The server's input (e.g. a child's `stdin`). */
   readonly writable: ByteWritable;
+  /** The longest line accepted from the server; a longer one closes the connection. Default 64 MiB. */
+  readonly maxMessageBytes?: number;
 }
 
 type StartParams = ParamsOf<"process/start">;
@@ -122,7 +128,13 @@ export class ExecServerClient implements AsyncDisposable {
     disconnect: new Emitter(),
   };
   private readonly maxOutputBytes: number;
-  private readonly backlogged = new Set<ProcessState>();
+  private readonly watches = new WatchRouter();
+  private readonly bodies = new BodyStreams((key, full) => this.onBacklog(key, full));
+  private nextRequestNumber = 1;
+  /** The server's file system: read, write, list, watch, stream (see FsClient). */
+  readonly fs: FsClient = new FsClient(this, this.watches);
+  /** Processes, and fetch bodies, with more unread data than their buffer. */
+  private readonly backlogged = new Set<object>();
   private nextProcessNumber = 1;
   private closing: Promise<void> | undefined;
 
@@ -144,7 +156,11 @@ export class ExecServerClient implements AsyncDisposable {
         resumeSessionId: resume?.sessionId,
       },
       {
-        notification: (method, params) => this.registry.dispatch(method as ServerNotificationName, params),
+        notification: (method, params) => {
+          if (method === "fs/changed") this.watches.dispatch(params as NotificationParamsOf<"fs/changed">);
+          else if (method === "http/request/bodyDelta") this.bodies.dispatch(params as NotificationParamsOf<"http/request/bodyDelta">);
+          else this.registry.dispatch(method as ServerNotificationName, params);
+        },
         resumeFrom: () => this.registry.lastSeenSeqs(),
         restore: (request) => this.attacher.reattachAll(request),
         reconnecting: (error) => this.emitters.reconnecting.fire(error),
@@ -168,10 +184,10 @@ export class ExecServerClient implements AsyncDisposable {
 
   /** Speaks NDJSON over a pair of byte streams (e.g. a child `exec-server`'s stdout and stdin). */
   static connectStdio(options: StdioConnectOptions): Promise<ExecServerClient> {
-    return ExecServerClient.connectTransport(new StdioTransport(options.readable, options.writable), options);
+    return ExecServerClient.connectTransport(new StdioTransport(options.readable, options.writable, options.maxMessageBytes), options);
   }
 
-  /** Runs the handshake over any Transport (used by `connectInProcess`). */
+  /** Runs the handshake over any Transport (e.g. `createInProcessTransport()` of `exec-server`). */
   static connectTransport(transport: Transport, options: ClientOptions = {}): Promise<ExecServerClient> {
     return ExecServerClient.establish(transport, options, undefined);
   }
@@ -282,6 +298,20 @@ export class ExecServerClient implements AsyncDisposable {
     return processes;
   }
 
+  /** Where the server runs: shell, cwd, OS, user, version, capabilities (environment/info). */
+  environment(): Promise<ResultOf<"environment/info">> {
+    return this.request("environment/info", {});
+  }
+
+  /**
+   * `fetch`, made by the server from its machine (http/request): reaches what
+   * listens on the server's localhost. Resolves a standard Response whose body
+   * streams in as the server reads it.
+   */
+  fetch(input: string | URL | Request, init?: RemoteFetchInit): Promise<Response> {
+    return remoteFetch(this, this.bodies, `fetch-${this.nextRequestNumber++}`, input, init);
+  }
+
   /** Subscribes to an event; dispose the subscription to stop. */
   on<E extends ClientEventName>(event: E, handler: (value: ClientEvents[E]) => void): Subscription {
     return this.emitters[event].subscribe(handler);
@@ -333,8 +363,8 @@ export class ExecServerClient implements AsyncDisposable {
     }
   }
 
-  /** While any process has more unread output than its buffer, the connection is paused. */
-  private readonly onBacklog = (state: ProcessState, backlogged: boolean): void => {
+  /** While any process (or fetch body) has more unread data than its buffer, the connection is paused. */
+  private readonly onBacklog = (state: object, backlogged: boolean): void => {
     const before = this.backlogged.size;
     if (backlogged) this.backlogged.add(state);
     else this.backlogged.delete(state);
@@ -351,6 +381,8 @@ export class ExecServerClient implements AsyncDisposable {
 
   private onClosed(error: ConnectionClosedError): void {
     this.registry.failAll(error);
+    this.watches.endAll();
+    this.bodies.failAll(error);
     this.emitters.disconnect.fire(error);
     for (const emitter of Object.values(this.emitters)) emitter.clear();
   }

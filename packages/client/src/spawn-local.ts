@@ -1,7 +1,6 @@
-import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
 import { ExecServerClient, type ClientOptions } from "./client.ts";
 import { createError, ClientErrorCode } from "./errors.ts";
+import { serverBinPath } from "./local-server.ts";
 import { settledWithin } from "./timers.ts";
 
 export interface SpawnLocalOptions extends ClientOptions {
@@ -37,7 +36,7 @@ export async function spawnLocalExecServer(options: SpawnLocalOptions = {}): Pro
   try {
     argv =
       options.command === undefined
-        ? [process.execPath, ...(options.args ?? [localServerBin()])]
+        ? [process.execPath, ...(options.args ?? [serverBinPath()])]
         : [options.command, ...(options.args ?? [])];
     child = Bun.spawn(argv, {
       stdin: "pipe",
@@ -79,13 +78,4 @@ async function stop(child: Bun.Subprocess<"pipe", "pipe", "inherit" | "ignore">)
   if (await settledWithin(child.exited, EXIT_WAIT_MS)) return;
   child.kill("SIGKILL");
   await child.exited;
-}
-
-/** `bin/exec-server.ts` of the installed `exec-server` package. */
-function localServerBin(): string {
-  const manifestPath = Bun.resolveSync("exec-server/package.json", import.meta.dir);
-  const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as { bin?: string | Record<string, string> };
-  const bin = typeof manifest.bin === "string" ? manifest.bin : manifest.bin?.["exec-server"];
-  if (bin === undefined) throw new Error(`${manifestPath} declares no exec-server bin`);
-  return join(dirname(manifestPath), bin);
 }

@@ -1,5 +1,4 @@
-import { connectInProcess } from "exec-server";
-import type { ClientOptions } from "../src/index.ts";
+import { connectInProcess, type ClientOptions } from "../src/index.ts";
 import { behaviourSuite } from "./support/behaviour-suite.ts";
 
 async function connect(options: ClientOptions = {}) {

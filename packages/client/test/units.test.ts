@@ -1,40 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { ErrorCode } from "@x/exec-protocol";
-import { LineDecoder } from "../src/connection/line-decoder.ts";
-import { ClientErrorCode, ConnectionClosedError, ExecServerError, ExecTimeoutError, SpawnFailedError } from "../src/index.ts";
+import { ClientErrorCode, ConnectionClosedError, ExecServerClient, ExecServerError, ExecTimeoutError, SpawnFailedError } from "../src/index.ts";
 import { createError, fromRpcError } from "../src/errors.ts";
-import { HeadTailBuffer } from "../src/process/head-tail.ts";
+import { importServer, serverBinPath } from "../src/local-server.ts";
 import { OutputLog } from "../src/process/output-log.ts";
 
-const bytes = (text: string) => new TextEncoder().encode(text);
-
-describe("HeadTailBuffer", () => {
-  test("keeps everything under the cap", () => {
-    const buffer = new HeadTailBuffer(10);
-    buffer.push(bytes("abc"));
-    buffer.push(bytes("defg"));
-    expect(buffer.text()).toBe("abcdefg");
-    expect(buffer.omittedBytes).toBe(0);
-  });
-
-  test("keeps head and tail across many pushes and counts the middle", () => {
-    const buffer = new HeadTailBuffer(6);
-    for (const piece of ["ab", "cd", "ef", "gh", "ij"]) buffer.push(bytes(piece));
-    expect(buffer.omittedBytes).toBe(4);
-    expect(buffer.text()).toBe("abc\n[... 4 bytes omitted ...]\nhij");
-  });
-
-  test("never splits a UTF-8 character at either cut", () => {
-    const buffer = new HeadTailBuffer(8);
-    buffer.push(bytes("aé€ü".repeat(4))); // 1 + 2 + 3 + 2 bytes, four times
-    const text = buffer.text();
-    expect(text).not.toContain("\uFFFD");
-    const [head, tail] = text.split(/\n\[\.\.\. \d+ bytes omitted \.\.\.\]\n/);
-    expect(head).toBe("aé");
-    expect(tail).toBe("ü");
-    expect(text).toContain("[... 27 bytes omitted ...]");
-  });
-});
 
 describe("OutputLog", () => {
   const chunk = (seq: number, size: number) => ({ seq, stream: "stdout" as const, data: new Uint8Array(size) });
@@ -79,17 +49,6 @@ describe("OutputLog", () => {
   });
 });
 
-describe("LineDecoder", () => {
-  test("joins lines and characters split across reads, drops CR and blank lines", () => {
-    const decoder = new LineDecoder();
-    const encoded = bytes('{"a":"é"}\r\n\n{"b":1}\n{"c"');
-    const lines: string[] = [];
-    for (let i = 0; i < encoded.byteLength; i++) lines.push(...decoder.push(encoded.subarray(i, i + 1)));
-    lines.push(...decoder.push(bytes(":2}\n")));
-    expect(lines).toEqual(['{"a":"é"}', '{"b":1}', '{"c":2}']);
-  });
-});
-
 describe("errors", () => {
   test("one root; the subclass follows the code", () => {
     expect(createError(ClientErrorCode.Timeout, "t")).toBeInstanceOf(ExecTimeoutError);
@@ -107,5 +66,39 @@ describe("errors", () => {
     const spawn = fromRpcError("process/start", { code: ErrorCode.InternalError, message: "failed to spawn" });
     expect(spawn).toBeInstanceOf(SpawnFailedError);
     expect(spawn).toMatchObject({ code: ClientErrorCode.SpawnFailed, rpcCode: ErrorCode.InternalError, name: "SpawnFailedError" });
+  });
+});
+
+describe("optional server package", () => {
+  test("when it is missing, the error names the command that installs it", async () => {
+    const imported = await importServer("exec-server-not-installed").catch((error: unknown) => error);
+    expect(imported).toBeInstanceOf(SpawnFailedError);
+    expect((imported as Error).message).toContain("bun add exec-server-not-installed");
+    expect(() => serverBinPath("exec-server-not-installed")).toThrow("bun add exec-server-not-installed");
+  });
+
+  test("when it is installed, both ways of starting it resolve", async () => {
+    expect(typeof (await importServer()).createInProcessTransport).toBe("function");
+    expect(serverBinPath()).toEndWith("bin/exec-server.ts");
+  });
+});
+
+describe("stdio line bound", () => {
+  test("a line from the server longer than maxMessageBytes closes the connection with the reason", async () => {
+    // A "server" that answers anything with one 5000-byte line.
+    const child = Bun.spawn(["sh", "-c", "head -c 5000 /dev/zero | tr '\\0' a; echo; sleep 5"], {
+      stdin: "pipe",
+      stdout: "pipe",
+      env: { PATH: "/usr/bin:/bin" },
+    });
+    try {
+      const connecting = ExecServerClient.connectStdio({ readable: child.stdout, writable: child.stdin, maxMessageBytes: 1024 });
+      const error = await connecting.catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ConnectionClosedError);
+      expect((error as Error).message).toContain("larger than the 1024-byte limit");
+    } finally {
+      child.kill("SIGKILL");
+      await child.exited;
+    }
   });
 });

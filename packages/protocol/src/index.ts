@@ -10,6 +10,11 @@ export * from "./schemas/process-control.ts";
 export * from "./schemas/process-terminal.ts";
 export * from "./schemas/notifications.ts";
 export * from "./methods.ts";
+export { method, type MethodSpec } from "./method-spec.ts";
+export * from "./schemas/fs.ts";
+export * from "./schemas/environment.ts";
+export * from "./schemas/http.ts";
+export { MachineMethods, MachineNotifications, isMachineMethod, type MachineMethodName } from "./machine-methods.ts";
 export { parseParams, describeErrors } from "./validators.ts";
 export { protocolJsonSchema } from "./json-schema.ts";
 export { encodeBase64, decodeBase64 } from "#base64";
@@ -20,3 +25,5 @@ export {
   BEARER_SUBPROTOCOL_PREFIX,
   bearerSubprotocol,
 } from "./websocket-auth.ts";
+export * from "./transport/index.ts";
+export * from "./shared/index.ts";

@@ -1,8 +1,10 @@
 import Type from "typebox";
 
 /**
- * JSON-RPC 2.0 envelopes as exec-server sends them: without the `"jsonrpc"` member.
- * Inbound messages may carry `"jsonrpc": "2.0"`; it is accepted and ignored.
+ * JSON-RPC 2.0 envelopes. exec-server.v0 peers omit the `"jsonrpc"` member and
+ * never see it; a peer whose request carries `"jsonrpc": "2.0"` gets it on that
+ * response and on every notification from then on. Batch arrays are answered
+ * with arrays.
  */
 export const RequestId = Type.Union([Type.String(), Type.Number()], {
   description: "Client-chosen request id, echoed in the response.",
@@ -49,3 +51,6 @@ export type ErrorMessage = Type.Static<typeof ErrorMessage>;
 
 export type ResponseMessage = ResultMessage | ErrorMessage;
 export type Message = RequestMessage | NotificationMessage | ResultMessage | ErrorMessage;
+
+/** Most messages one JSON-RPC 2.0 batch array may hold; a larger batch gets a single -32600 error. */
+export const MAX_BATCH_ENTRIES = 1000;

@@ -1,4 +1,4 @@
-import Type, { type TSchema } from "typebox";
+import type Type from "typebox";
 import { InitializeParams, InitializeResult, InitializedParams } from "./schemas/initialize.ts";
 import { StartParams, StartResult } from "./schemas/process-start.ts";
 import {
@@ -22,28 +22,14 @@ import {
   WaitResult,
 } from "./schemas/process-control.ts";
 import { ResizeParams, SnapshotParams, SnapshotResult } from "./schemas/process-terminal.ts";
+import { MachineMethods, MachineNotifications } from "./machine-methods.ts";
+import { method } from "./method-spec.ts";
 import {
   ClosedNotification,
   ExitedNotification,
   OutputNotification,
   OutputSkippedNotification,
 } from "./schemas/notifications.ts";
-
-/** A request method is a value: its name, its params schema and its result schema. */
-export interface MethodSpec<P extends TSchema = TSchema, R extends TSchema = TSchema> {
-  readonly params: P;
-  readonly result: R;
-  /** Callable before the initialize/initialized handshake completes. */
-  readonly beforeHandshake?: boolean;
-}
-
-function method<P extends TSchema, R extends TSchema>(
-  params: P,
-  result: R,
-  beforeHandshake = false,
-): MethodSpec<P, R> {
-  return { params, result, beforeHandshake };
-}
 
 /** Client → server requests. */
 export const Methods = {
@@ -60,6 +46,7 @@ export const Methods = {
   "process/snapshot": method(SnapshotParams, SnapshotResult),
   "process/attach": method(AttachParams, AttachResult),
   "process/detach": method(DetachParams, EmptyResult),
+  ...MachineMethods,
 } as const;
 
 /** Client → server notifications. */
@@ -73,6 +60,7 @@ export const ServerNotifications = {
   "process/exited": ExitedNotification,
   "process/closed": ClosedNotification,
   "process/outputSkipped": OutputSkippedNotification,
+  ...MachineNotifications,
 } as const;
 
 export type MethodName = keyof typeof Methods;
@@ -89,24 +77,3 @@ export type ServerNotification = {
 export function isMethodName(name: string): name is MethodName {
   return Object.hasOwn(Methods, name);
 }
-
-export const Method = {
-  Initialize: "initialize",
-  Initialized: "initialized",
-  ProcessStart: "process/start",
-  ProcessRead: "process/read",
-  ProcessWrite: "process/write",
-  ProcessTerminate: "process/terminate",
-  ProcessCloseStdin: "process/closeStdin",
-  ProcessSignal: "process/signal",
-  ProcessWait: "process/wait",
-  ProcessList: "process/list",
-  ProcessResize: "process/resize",
-  ProcessSnapshot: "process/snapshot",
-  ProcessAttach: "process/attach",
-  ProcessDetach: "process/detach",
-  ProcessOutput: "process/output",
-  ProcessExited: "process/exited",
-  ProcessClosed: "process/closed",
-  ProcessOutputSkipped: "process/outputSkipped",
-} as const satisfies Record<string, MethodName | ServerNotificationName | keyof typeof ClientNotifications>;

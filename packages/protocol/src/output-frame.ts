@@ -1,5 +1,7 @@
 import type { OutputStream } from "./schemas/common.ts";
 import { allocUnsafeBytes } from "#base64";
+import type { OutputNotification } from "./schemas/notifications.ts";
+import type { DecodedOutputChunk } from "./schemas/process-io.ts";
 
 /**
  * The opt-in binary form of `process/output` (negotiated with
@@ -13,13 +15,7 @@ import { allocUnsafeBytes } from "#base64";
  *   u16  sessionId length S (0 unless the process is attached from another session), then S bytes
  *   ...  the output bytes
  */
-export interface OutputFrame {
-  readonly processId: string;
-  readonly stream: OutputStream;
-  readonly seq: number;
-  readonly sessionId?: string;
-  readonly data: Uint8Array;
-}
+export type OutputFrame = Pick<OutputNotification, "processId" | "sessionId"> & DecodedOutputChunk;
 
 const KIND_OUTPUT = 1;
 const STREAMS: readonly OutputStream[] = ["stdout", "stderr", "pty"];

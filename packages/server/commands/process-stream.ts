@@ -1,4 +1,4 @@
-import type { ExecServerClient, OutputChunk, ProcessHandle } from "@x/exec-client";
+import type { DecodedOutputChunk, ExecServerClient, ProcessHandle } from "@x/exec-client";
 import type { LocalTerminal } from "./local-terminal.ts";
 
 /** The detach key, Ctrl-] (as telnet): leaves the process running in its resumable session. */
@@ -37,8 +37,8 @@ export async function streamProcess(options: StreamOptions): Promise<StreamEnd> 
   const mine = (event: { processId: string; sessionId?: string }) =>
     event.processId === handle.id && event.sessionId === options.sessionId;
   let drawnSeq = 0;
-  let held: OutputChunk[] | undefined = [];
-  const draw = (chunk: OutputChunk) => {
+  let held: DecodedOutputChunk[] | undefined = [];
+  const draw = (chunk: DecodedOutputChunk) => {
     if (chunk.seq <= drawnSeq) return;
     drawnSeq = chunk.seq;
     (chunk.stream === "stderr" ? process.stderr : process.stdout).write(chunk.data);

@@ -30,6 +30,8 @@ export interface ServerConfig extends ProcessLimits {
   readonly subreaper: boolean;
   /** Write the screen model's answers to terminal queries (DA, CPR) back to the PTY. */
   readonly answerTerminalQueries: boolean;
+  /** Trees fs methods, process cwd and watches are confined to (--fs-root); empty: anywhere. */
+  readonly fsRoots: readonly string[];
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -49,4 +51,5 @@ export const DEFAULT_CONFIG: ServerConfig = {
   subreaper: false,
   detachedSessionTtlMs: 30_000,
   pingIntervalMs: 30_000,
+  fsRoots: [],
 };

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ExecServerClient } from "@x/exec-client";
-import { SERVER_BIN, startDaemon, type Daemon } from "./support/daemon.ts";
-import { LeakGuard } from "./support/leak-guard.ts";
+import { DaemonProcess, SERVER_BIN, type Daemon } from "@x/exec-test-kit/daemon.ts";
+import { LeakGuard } from "@x/exec-test-kit/leak-guard.ts";
 import { TmuxServer } from "./support/tmux.ts";
 
 // `exec-server run` / `attach` in a real terminal: tmux panes running a local
@@ -19,9 +19,14 @@ const guard = new LeakGuard();
 beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), "exec-server-cli-"));
   writeFileSync(join(home, "token"), `${TOKEN}\n`);
-  daemon = await startDaemon("websocket", ["--token", TOKEN, "--detached-session-ttl", "60"], {
-    HOME: home,
-    PATH: process.env.PATH,
+  daemon = await DaemonProcess.start({
+    transport: "websocket",
+    args: ["--token", TOKEN, "--detached-session-ttl", "60"],
+    reportUnexpectedExit: true,
+    env: {
+      HOME: home,
+      PATH: process.env.PATH,
+    },
   });
   const env = { HOME: home, PATH: process.env.PATH!, TERM: "xterm-256color", LANG: "C.UTF-8" };
   tmux = new TmuxServer(env);

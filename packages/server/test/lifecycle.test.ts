@@ -2,19 +2,21 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LeakGuard } from "./support/leak-guard.ts";
-import { startDaemon, type Daemon } from "./support/daemon.ts";
-import { alive, b64, RawClient, startParams } from "./support/raw-client.ts";
+import { LeakGuard } from "@x/exec-test-kit/leak-guard.ts";
+import { startDaemon, type Daemon } from "@x/exec-test-kit/daemon.ts";
+import { ProtocolClient } from "@x/exec-test-kit/protocol-client.ts";
+import { alive } from "@x/exec-test-kit/proc-tree.ts";
+import { b64, startParams } from "@x/exec-test-kit/start-params.ts";
 
 let daemon: Daemon;
-let client: RawClient;
+let client: ProtocolClient;
 let scratch: string;
 const guard = new LeakGuard();
 
 beforeAll(async () => {
   daemon = await startDaemon("websocket", ["--max-processes", "20"]);
   guard.trackDaemon(daemon.proc.pid);
-  client = await RawClient.connect(daemon);
+  client = await ProtocolClient.connect(daemon);
   await client.handshake();
   scratch = mkdtempSync(join(tmpdir(), "exec-server-lifecycle-"));
 });
@@ -74,7 +76,7 @@ describe("stdin", () => {
   test("a repeated writeId is written once", async () => {
     await client.call("process/start", startParams("idem", ["cat"], { pipeStdin: true }));
     for (let i = 0; i < 3; i++) {
-      expect(await client.call("process/write", { processId: "idem", chunk: b64("once\n"), writeId: "w-1" })).toEqual({ accepted: true });
+      expect(await client.call("process/write", { processId: "idem", chunk: b64("once\n"), writeId: "w-1" })).toEqual({ accepted: true, status: "accepted" });
     }
     await client.call("process/write", { processId: "idem", chunk: b64("twice\n"), writeId: "w-2" });
     await client.call("process/closeStdin", { processId: "idem" });
@@ -126,7 +128,7 @@ describe("whole-tree kill", () => {
       const setsidPid = join(scratch, `${how}-setsid.pid`);
       const forkPid = join(scratch, `${how}-fork.pid`);
       const script = `setsid sh -c 'echo $$ > ${setsidPid}; exec sleep 1000' & (sh -c 'echo $$ > ${forkPid}; exec sleep 1000' &) ; sleep 1000`;
-      const c = how === "disconnect" ? await RawClient.connect(daemon) : client;
+      const c = how === "disconnect" ? await ProtocolClient.connect(daemon) : client;
       if (how === "disconnect") await c.handshake();
       await c.call("process/start", startParams(`tree-${how}`, ["sh", "-c", script]));
       const escaped = [await waitForPid(setsidPid), await waitForPid(forkPid)];
@@ -139,7 +141,7 @@ describe("whole-tree kill", () => {
 
   test("escapees of a process that already exited die with its connection", async () => {
     const pidFile = join(scratch, "orphan.pid");
-    const c = await RawClient.connect(daemon);
+    const c = await ProtocolClient.connect(daemon);
     await c.handshake();
     await c.call("process/start", startParams("leaver", ["sh", "-c", `setsid sh -c 'echo $$ > ${pidFile}; exec sleep 1000' > /dev/null 2>&1 &`]));
     await c.waitExited("leaver");
@@ -197,7 +199,7 @@ describe("process/wait", () => {
 });
 
 test("process/list describes every process of the connection", async () => {
-  const c = await RawClient.connect(daemon);
+  const c = await ProtocolClient.connect(daemon);
   await c.handshake();
   const started = await c.call("process/start", startParams("l1", ["sh", "-c", "exit 2"]));
   await c.call("process/start", startParams("l2", ["sleep", "5"], { tty: true }));
@@ -212,7 +214,7 @@ test("process/list describes every process of the connection", async () => {
 });
 
 test("--max-processes is enforced per connection", async () => {
-  const c = await RawClient.connect(daemon);
+  const c = await ProtocolClient.connect(daemon);
   await c.handshake();
   for (let i = 0; i < 20; i++) await c.call("process/start", startParams(`m${i}`, ["sleep", "5"]));
   const refused = await c.request("process/start", startParams("m20", ["sleep", "5"]));

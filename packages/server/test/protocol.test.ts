@@ -3,9 +3,11 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LeakGuard } from "./support/leak-guard.ts";
-import { startDaemon, type Daemon, type TransportKind } from "./support/daemon.ts";
-import { alive, b64, BASE_ENV, RawClient, startParams } from "./support/raw-client.ts";
+import { LeakGuard } from "@x/exec-test-kit/leak-guard.ts";
+import { startDaemon, type Daemon, type TransportKind } from "@x/exec-test-kit/daemon.ts";
+import { ProtocolClient } from "@x/exec-test-kit/protocol-client.ts";
+import { alive } from "@x/exec-test-kit/proc-tree.ts";
+import { b64, BASE_ENV, startParams } from "@x/exec-test-kit/start-params.ts";
 
 // After every daemon of this file is stopped: nothing it started is left, zombies included.
 const guard = new LeakGuard();
@@ -14,12 +16,12 @@ afterAll(() => guard.assertClean());
 // One protocol suite, run over both transports against the real daemon binary.
 describe.each<TransportKind>(["stdio", "websocket"])("exec-server.v0 over %s", (kind) => {
   let daemon: Daemon;
-  let client: RawClient;
+  let client: ProtocolClient;
   let scratch: string;
 
   beforeAll(async () => {
     daemon = await startDaemon(kind);
-    client = await RawClient.connect(daemon);
+    client = await ProtocolClient.connect(daemon);
     await client.handshake();
     scratch = mkdtempSync(join(tmpdir(), "exec-server-test-"));
   });
@@ -31,7 +33,7 @@ describe.each<TransportKind>(["stdio", "websocket"])("exec-server.v0 over %s", (
   });
 
   test("the seed README's example session", async () => {
-    const fresh = kind === "stdio" ? undefined : await RawClient.connect(daemon);
+    const fresh = kind === "stdio" ? undefined : await ProtocolClient.connect(daemon);
     const c = fresh ?? client;
     if (fresh) {
       fresh.send({ id: 1, method: "initialize", params: { clientName: "example-client" } });
@@ -52,7 +54,8 @@ describe.each<TransportKind>(["stdio", "websocket"])("exec-server.v0 over %s", (
     await c.waitFor(() => c.output("proc-1").toString().includes("ready"));
     expect(await c.request("process/write", { processId: "proc-1", chunk: "aGVsbG8K" }, 3)).toEqual({
       id: 3,
-      result: { accepted: true },
+      // v0's `accepted`, and beside it upstream's `status` (additive).
+      result: { accepted: true, status: "accepted" },
     });
     await c.waitFor(() => c.output("proc-1").toString().includes("echo:hello"));
     const firstOutput = c.notifications("process/output", "proc-1")[0]!;
@@ -135,7 +138,7 @@ describe.each<TransportKind>(["stdio", "websocket"])("exec-server.v0 over %s", (
     });
     expect((await client.request("process/start", startParams("e2", ["true"], { cwd: "tmp" }))).error).toMatchObject({
       code: -32602,
-      message: "cwd must be an absolute path",
+      message: 'cwd must be an absolute path or a file: URI; got "tmp"',
     });
     expect((await client.request("process/start", startParams("e3", ["true"], { cwd: "/no/such/dir" }))).error?.message).toContain(
       "/no/such/dir",
@@ -194,23 +197,23 @@ describe.each<TransportKind>(["stdio", "websocket"])("exec-server.v0 over %s", (
     client.sendRaw("{not json");
     const parseError = await client.waitFor((m) => m.id === null && m.error?.code === -32700);
     expect(parseError.error.message).toContain("parse error");
-    client.sendRaw("[1,2]");
+    client.sendRaw('{"id":98,"method":"process/terminate","params":{"processId":"x"},"jsonrpc":"1.0"}');
+    // Anything but "2.0" in the member is ignored, as before: a v0 answer.
+    expect(await client.waitFor((m) => m.id === 98)).toEqual({ id: 98, result: { running: false } });
     client.sendRaw('{"id":{"x":1},"method":"initialize"}');
     await client.waitFor((m) => m.id === null && m.error?.message?.includes("id must be"));
     expect((await client.request("process/terminate", { processId: "x" }, "string-id")).result).toEqual({ running: false });
-    client.send({ jsonrpc: "2.0", id: 99, method: "process/terminate", params: { processId: "x" } });
-    expect(await client.waitFor((m) => m.id === 99)).toEqual({ id: 99, result: { running: false } });
     client.notify("something/unknown", {});
     expect((await client.request("process/terminate", { processId: "x" })).result).toEqual({ running: false });
   });
 
   test("handshake rules", async () => {
-    const other = kind === "websocket" ? await RawClient.connect(daemon) : undefined;
+    const other = kind === "websocket" ? await ProtocolClient.connect(daemon) : undefined;
     if (!other) {
       // stdio has one connection per daemon: use a second daemon.
       const second = await startDaemon("stdio");
       try {
-        await checkHandshake(RawClient.overStdio(second));
+        await checkHandshake(ProtocolClient.overStdio(second));
       } finally {
         await second.stop();
       }
@@ -221,7 +224,7 @@ describe.each<TransportKind>(["stdio", "websocket"])("exec-server.v0 over %s", (
   });
 });
 
-async function checkHandshake(c: RawClient): Promise<void> {
+async function checkHandshake(c: ProtocolClient): Promise<void> {
   const early = await c.request("process/start", startParams("p", ["true"]));
   expect(early.error.code).toBe(-32600);
   expect(early.error.message).toContain("send initialize first");
@@ -240,7 +243,7 @@ describe("connection lifetime", () => {
     const daemon = await startDaemon(kind);
     const marker = join(mkdtempSync(join(tmpdir(), "exec-server-marker-")), "must-not-exist");
     try {
-      const c = await RawClient.connect(daemon);
+      const c = await ProtocolClient.connect(daemon);
       await c.handshake();
       const started = await c.call(
         "process/start",
@@ -261,7 +264,7 @@ describe("connection lifetime", () => {
 
   test("SIGTERM to the daemon kills every child, then it exits 0", async () => {
     const daemon = await startDaemon("websocket");
-    const c = await RawClient.connect(daemon);
+    const c = await ProtocolClient.connect(daemon);
     await c.handshake();
     const a = await c.call("process/start", startParams("a", ["sleep", "1000"]));
     const b = await c.call("process/start", startParams("b", ["sleep", "1000"], { tty: true }));
@@ -272,7 +275,7 @@ describe("connection lifetime", () => {
 
   test("an over-size message closes its connection with a logged reason", async () => {
     const daemon = await startDaemon("stdio", ["--max-message-bytes", "1024"]);
-    const c = RawClient.overStdio(daemon);
+    const c = ProtocolClient.overStdio(daemon);
     await c.handshake();
     c.sendRaw(JSON.stringify({ id: 5, method: "initialize", params: { clientName: "x".repeat(4096) } }));
     expect(await daemon.proc.exited).toBe(0);
@@ -282,7 +285,7 @@ describe("connection lifetime", () => {
 
   test("exited processes are forgotten after the retention period", async () => {
     const daemon = await startDaemon("stdio", ["--exited-retention-ms", "300"]);
-    const c = RawClient.overStdio(daemon);
+    const c = ProtocolClient.overStdio(daemon);
     await c.handshake();
     await c.call("process/start", startParams("short", ["true"]));
     await c.waitExited("short");
@@ -295,7 +298,7 @@ describe("connection lifetime", () => {
 
   test("retention drops the oldest output and says so", async () => {
     const daemon = await startDaemon("stdio", ["--retained-output-bytes", "4096"]);
-    const c = RawClient.overStdio(daemon);
+    const c = ProtocolClient.overStdio(daemon);
     await c.handshake();
     await c.call("process/start", startParams("many", ["sh", "-c", "for i in $(seq 1 200); do echo line-$i-padding-padding-padding; sleep 0.001; done"]));
     await c.waitExited("many");

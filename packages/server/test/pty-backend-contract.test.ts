@@ -2,10 +2,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { ChildHandle, OutputSource, ProcessBackend, SpawnSpec } from "../src/process/backend.ts";
-import { SpawnError } from "../src/process/backend.ts";
-import { ptyFfiBackend } from "../src/process/pty-ffi/pty-ffi-backend.ts";
-import { ptyNativeBackend } from "../src/process/pty-native-backend.ts";
+import type { ChildHandle, OutputSource, ProcessBackend, SpawnSpec } from "../src/process/backends/backend.ts";
+import { SpawnError } from "../src/process/backends/backend.ts";
+import { ptyFfiBackend } from "../src/process/backends/pty-ffi/pty-ffi-backend.ts";
+import { ptyNativeBackend } from "../src/process/backends/pty-native-backend.ts";
 
 /** Pulls a PTY's output on demand and keeps it as text, with a cursor for sequential waits. */
 class Transcript {

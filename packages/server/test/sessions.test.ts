@@ -3,9 +3,11 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LeakGuard } from "./support/leak-guard.ts";
-import { startDaemon, type Daemon } from "./support/daemon.ts";
-import { alive, b64, RawClient, startParams, type Json } from "./support/raw-client.ts";
+import { LeakGuard } from "@x/exec-test-kit/leak-guard.ts";
+import { startDaemon, type Daemon } from "@x/exec-test-kit/daemon.ts";
+import { ProtocolClient } from "@x/exec-test-kit/protocol-client.ts";
+import { alive } from "@x/exec-test-kit/proc-tree.ts";
+import { b64, startParams, type Json } from "@x/exec-test-kit/start-params.ts";
 
 let daemon: Daemon;
 let scratch: string;
@@ -26,20 +28,20 @@ afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-async function connect(params: Json = {}): Promise<{ client: RawClient; sessionId: string }> {
-  const client = await RawClient.connect(daemon);
+async function connect(params: Json = {}): Promise<{ client: ProtocolClient; sessionId: string }> {
+  const client = await ProtocolClient.connect(daemon);
   const result = await client.call("initialize", { clientName: "sessions-test", ...params });
   client.notify("initialized");
   return { client, sessionId: result.sessionId };
 }
 
 /** The last output seq a client saw of a process. */
-function lastSeen(client: RawClient, processId: string): number {
+function lastSeen(client: ProtocolClient, processId: string): number {
   return Math.max(0, ...client.notifications("process/output", processId).map((n) => n.seq));
 }
 
 /** Live output seen before the drop up to `seenSeq`, then live output after resume: by seq, checked gapless. */
-async function outputAcrossResume(before: RawClient, after: RawClient, processId: string, seenSeq: number): Promise<Buffer> {
+async function outputAcrossResume(before: ProtocolClient, after: ProtocolClient, processId: string, seenSeq: number): Promise<Buffer> {
   await after.waitFor((m) => m.method === "process/closed" && m.params.processId === processId, 60_000);
   const chunks = [
     ...before.notifications("process/output", processId).filter((n) => n.seq <= seenSeq),
@@ -91,7 +93,7 @@ describe("resume", () => {
 
   test("resuming a session attached elsewhere is -32010; an unknown one is -32600", async () => {
     const owner = await connect({ resumable: true });
-    const other = await RawClient.connect(daemon);
+    const other = await ProtocolClient.connect(daemon);
     const busy = await other.request("initialize", { clientName: "x", resumeSessionId: owner.sessionId });
     expect(busy.error.code).toBe(-32010);
     const unknown = await other.request("initialize", { clientName: "x", resumeSessionId: "no-such-session" });
@@ -110,7 +112,7 @@ describe("resume", () => {
     await Bun.sleep(2000);
     expect(alive(a.pid)).toBe(false);
     expect(alive(b.pid)).toBe(false);
-    const late = await RawClient.connect(daemon);
+    const late = await ProtocolClient.connect(daemon);
     expect((await late.request("initialize", { clientName: "x", resumeSessionId: first.sessionId })).error.code).toBe(-32600);
     late.close();
   });

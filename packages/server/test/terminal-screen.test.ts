@@ -2,12 +2,12 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { TerminalScreen, type ScreenSnapshot } from "../src/process/terminal-screen.ts";
+import { TerminalScreen, type ScreenSnapshot } from "../src/process/screen/terminal-screen.ts";
 
 const COLS = 80;
 const ROWS = 24;
 const SOCKET = `terminal-screen-test-${process.pid}`;
-const SCREEN_MODULE = join(import.meta.dir, "..", "src", "process", "terminal-screen.ts");
+const SCREEN_MODULE = join(import.meta.dir, "..", "src", "process", "screen", "terminal-screen.ts");
 
 let home: string;
 let tmuxConf: string;

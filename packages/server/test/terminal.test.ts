@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { LeakGuard } from "./support/leak-guard.ts";
-import { startDaemon, type Daemon } from "./support/daemon.ts";
-import { b64, RawClient, startParams } from "./support/raw-client.ts";
+import { LeakGuard } from "@x/exec-test-kit/leak-guard.ts";
+import { startDaemon, type Daemon } from "@x/exec-test-kit/daemon.ts";
+import { ProtocolClient } from "@x/exec-test-kit/protocol-client.ts";
+import { b64, startParams } from "@x/exec-test-kit/start-params.ts";
 
 // After every daemon of this file is stopped: nothing it started is left, zombies included.
 const guard = new LeakGuard();
@@ -13,11 +14,11 @@ const SHELL_ENV = { PATH: "/usr/bin:/bin", PS1: "$ ", HOME: "/tmp" };
 // The same terminal suite against the daemon with each PTY backend.
 describe.each(["native", "ffi"])("terminals with --pty-backend %s", (backend) => {
 let daemon: Daemon;
-let client: RawClient;
+let client: ProtocolClient;
 
 beforeAll(async () => {
   daemon = await startDaemon("stdio", ["--pty-backend", backend]);
-  client = RawClient.overStdio(daemon);
+  client = ProtocolClient.overStdio(daemon);
   await client.handshake();
 });
 

@@ -6,8 +6,8 @@ import { bearerSubprotocol, TICKET_SUBPROTOCOL_PREFIX, WEBSOCKET_SUBPROTOCOL } f
 import { ExecServerClient } from "@x/exec-client";
 import { TicketStore } from "../src/web/ticket-store.ts";
 import { launchBrowser, waitForScreen, waitForState, type TestBrowser } from "./support/browser.ts";
-import { SERVER_BIN, startDaemon, type Daemon } from "./support/daemon.ts";
-import { LeakGuard } from "./support/leak-guard.ts";
+import { DaemonProcess, SERVER_BIN, type Daemon } from "@x/exec-test-kit/daemon.ts";
+import { LeakGuard } from "@x/exec-test-kit/leak-guard.ts";
 
 const TOKEN = "web-s3cret";
 const COMMAND = "PS1='$ ' exec bash --norc --noprofile";
@@ -20,10 +20,15 @@ const guard = new LeakGuard();
 // The real daemon binary, token from EXEC_SERVER_TOKEN, with --web.
 beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), "exec-server-web-access-"));
-  daemon = await startDaemon("websocket", ["--web", "--web-command", COMMAND], {
-    HOME: home,
-    PATH: process.env.PATH,
-    EXEC_SERVER_TOKEN: TOKEN,
+  daemon = await DaemonProcess.start({
+    transport: "websocket",
+    args: ["--web", "--web-command", COMMAND],
+    reportUnexpectedExit: true,
+    env: {
+      HOME: home,
+      PATH: process.env.PATH,
+      EXEC_SERVER_TOKEN: TOKEN,
+    },
   });
   http = daemon.url!.replace(/^ws:/, "http:");
   guard.trackDaemon(daemon.proc.pid);

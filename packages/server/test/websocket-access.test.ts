@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { SERVER_BIN, startDaemon, type Daemon } from "./support/daemon.ts";
-import { LeakGuard } from "./support/leak-guard.ts";
-import { RawClient, startParams } from "./support/raw-client.ts";
+import { daemonCommand, startDaemon, type Daemon } from "@x/exec-test-kit/daemon.ts";
+import { LeakGuard } from "@x/exec-test-kit/leak-guard.ts";
+import { ProtocolClient } from "@x/exec-test-kit/protocol-client.ts";
+import { startParams } from "@x/exec-test-kit/start-params.ts";
 
 // After every daemon of this file is stopped: nothing it started is left, zombies included.
 const guard = new LeakGuard();
@@ -35,8 +36,8 @@ describe("websocket access", () => {
     expect(await upgradeStatus(daemon.url!, { Authorization: "Bearer wrong" })).toBe(401);
     expect(await upgradeStatus(daemon.url!, { Authorization: "Bearer s3cret2" })).toBe(401);
     expect(await upgradeStatus(daemon.url!, { Authorization: "s3cret" })).toBe(401);
-    expect(RawClient.overWebSocket(daemon.url!)).rejects.toThrow();
-    const ok = await RawClient.overWebSocket(daemon.url!, { Authorization: "Bearer s3cret" });
+    expect(ProtocolClient.overWebSocket(daemon.url!)).rejects.toThrow();
+    const ok = await ProtocolClient.overWebSocket(daemon.url!, { Authorization: "Bearer s3cret" });
     await ok.handshake();
     ok.close();
   });
@@ -45,7 +46,7 @@ describe("websocket access", () => {
     const auth = { Authorization: "Bearer s3cret" };
     expect(await upgradeStatus(daemon.url!, { ...auth, Origin: "https://evil.example" })).toBe(403);
     expect(await upgradeStatus(daemon.url!, { ...auth, Origin: "null" })).toBe(403);
-    const allowed = await RawClient.overWebSocket(daemon.url!, { ...auth, Origin: "https://trusted.example" });
+    const allowed = await ProtocolClient.overWebSocket(daemon.url!, { ...auth, Origin: "https://trusted.example" });
     await allowed.handshake();
     allowed.close();
   });
@@ -54,8 +55,8 @@ describe("websocket access", () => {
 test("two websocket connections have separate process tables", async () => {
   const daemon = await startDaemon("websocket");
   try {
-    const a = await RawClient.connect(daemon);
-    const b = await RawClient.connect(daemon);
+    const a = await ProtocolClient.connect(daemon);
+    const b = await ProtocolClient.connect(daemon);
     await a.handshake("a");
     await b.handshake("b");
     await a.call("process/start", startParams("same", ["sh", "-c", "echo from-a"]));
@@ -76,7 +77,7 @@ test("two websocket connections have separate process tables", async () => {
 
 describe("command line", () => {
   async function run(args: string[], env: Record<string, string> = {}) {
-    const proc = Bun.spawn(["bun", SERVER_BIN, ...args], { stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { ...process.env, ...env } });
+    const proc = Bun.spawn([...daemonCommand(), ...args], { stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { ...process.env, ...env } });
     const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
     return { stdout, stderr, code };
   }
@@ -115,7 +116,7 @@ describe("command line", () => {
     const daemon = await startDaemonWithEnv({ EXEC_SERVER_TOKEN: "from-env" });
     try {
       expect(await upgradeStatus(daemon.url, {})).toBe(401);
-      const ok = await RawClient.overWebSocket(daemon.url, { Authorization: "Bearer from-env" });
+      const ok = await ProtocolClient.overWebSocket(daemon.url, { Authorization: "Bearer from-env" });
       await ok.handshake();
       ok.close();
     } finally {
@@ -126,7 +127,7 @@ describe("command line", () => {
 });
 
 async function startDaemonWithEnv(env: Record<string, string>) {
-  const proc = Bun.spawn(["bun", SERVER_BIN, "--listen", "ws://127.0.0.1:0"], { stdin: "ignore", stdout: "ignore", stderr: "pipe", env: { ...process.env, ...env } });
+  const proc = Bun.spawn([...daemonCommand(), "--listen", "ws://127.0.0.1:0"], { stdin: "ignore", stdout: "ignore", stderr: "pipe", env: { ...process.env, ...env } });
   const reader = proc.stderr.getReader();
   let text = "";
   let url: string | undefined;
@@ -146,7 +147,7 @@ test("keepalive: a peer that stops answering pings is dropped; an idle live peer
     const frozen = Bun.spawn(["bun", `${import.meta.dir}/support/flood-client.ts`, daemon.url!], { stdout: "pipe" });
     const reader = frozen.stdout.getReader();
     expect(new TextDecoder().decode((await reader.read()).value)).toContain("started");
-    const idle = await RawClient.connect(daemon);
+    const idle = await ProtocolClient.connect(daemon);
     await idle.handshake();
     const kept = await idle.call("process/start", startParams("kept", ["sleep", "30"]));
     frozen.kill("SIGSTOP");
@@ -194,7 +195,7 @@ test("binaryOutput: process/output comes as binary frames of raw bytes; other me
 
 test("binaryOutput is declined over stdio", async () => {
   const daemon = await startDaemon("stdio");
-  const c = RawClient.overStdio(daemon);
+  const c = ProtocolClient.overStdio(daemon);
   expect((await c.call("initialize", { clientName: "x", binaryOutput: true })).binaryOutput).toBe(false);
   c.close();
   await daemon.stop();

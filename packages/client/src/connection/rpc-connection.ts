@@ -1,6 +1,5 @@
-import type { RpcErrorObject } from "@x/exec-protocol";
+import type { RpcErrorObject, Transport } from "@x/exec-protocol";
 import { closedError, fromRpcError, timeoutError, type ConnectionClosedError } from "../errors.ts";
-import type { Transport } from "./transport.ts";
 
 /** One connection's state; the client adds "reconnecting" on top (see SessionLink). */
 export type RpcConnectionState = "connecting" | "open" | "closed";

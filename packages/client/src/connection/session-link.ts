@@ -1,8 +1,7 @@
-import { ErrorCode, type ParamsOf, type ResultOf } from "@x/exec-protocol";
+import { ErrorCode, type ParamsOf, type ResultOf, type Transport } from "@x/exec-protocol";
 import { closedError, ConnectionClosedError, createError } from "../errors.ts";
 import { backoffBefore, isRetryable, type ResumePolicy } from "./resume-policy.ts";
 import { RpcConnection } from "./rpc-connection.ts";
-import type { Transport } from "./transport.ts";
 
 /** "connecting" → "open" (⇄ "reconnecting" with resume) → "closed". */
 export type ConnectionState = "connecting" | "open" | "reconnecting" | "closed";

@@ -1,6 +1,4 @@
-import { PauseGate } from "./pause-gate.ts";
-import { LineDecoder } from "./line-decoder.ts";
-import type { OutboundMessage, Transport, TransportReceiver } from "./transport.ts";
+import { LineFramer, PauseGate, type OutboundMessage, type Transport, type TransportReceiver } from "@x/exec-protocol";
 
 /**
  * Anything bytes can be written to: a web `WritableStream`, a Bun `FileSink`
@@ -19,6 +17,9 @@ export type ByteReadable = ReadableStream<Uint8Array> | AsyncIterable<Uint8Array
 
 const encoder = new TextEncoder();
 
+/** The longest line accepted from the server: the daemon's own default for inbound messages. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
 /** NDJSON over a pair of byte streams: one JSON message per line, each way. */
 export class StdioTransport implements Transport {
   private receiver: TransportReceiver | undefined;
@@ -32,6 +33,7 @@ export class StdioTransport implements Transport {
   constructor(
     private readonly readable: ByteReadable,
     writable: ByteWritable,
+    private readonly maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES,
   ) {
     if (writable instanceof WritableStream) {
       const writer = writable.getWriter();
@@ -80,7 +82,7 @@ export class StdioTransport implements Transport {
   }
 
   private async readLoop(): Promise<void> {
-    const decoder = new LineDecoder();
+    const decoder = new LineFramer(this.maxMessageBytes);
     let reason = "the server closed its output";
     try {
       if (this.readable instanceof ReadableStream) {

@@ -1,7 +1,7 @@
 import { createSocket, type SocketCredentials } from "#platform";
 import { closedError, timeoutError } from "../errors.ts";
 import { settledWithin } from "../timers.ts";
-import type { OutboundMessage, Transport, TransportReceiver } from "./transport.ts";
+import type { OutboundMessage, Transport, TransportReceiver } from "@x/exec-protocol";
 
 export interface WebSocketTransportOptions extends SocketCredentials {
   readonly url: string;

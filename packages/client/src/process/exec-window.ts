@@ -1,6 +1,6 @@
-import { HeadTailBuffer } from "./head-tail.ts";
+import { HeadTailBuffer } from "@x/exec-protocol";
 import type { OutputCursor } from "./output-cursor.ts";
-import type { ProcessHandle } from "./process-handle.ts";
+import type { ExitStatus } from "./process-state.ts";
 
 export interface WindowOptions {
   /** Collect for at most this long; the window closes earlier when the process exits. */
@@ -9,25 +9,23 @@ export interface WindowOptions {
   readonly maxOutputBytes?: number;
 }
 
-/** One window of output, in the style of codex's unified exec. */
-export interface ExecWindow {
+/** One window of output, in the style of codex's unified exec (`ExecWindow` adds the process). */
+export interface WindowOutput {
   /** The window's output as UTF-8; if truncated, contains `[... N bytes omitted ...]`. */
   readonly output: string;
   /** The exit code, or undefined while the process is still running. */
   readonly exitCode: number | undefined;
   /** The signal that ended the process, or null; undefined while running. */
   readonly signal: string | null | undefined;
-  /** The process, to write to and collect more windows from (`process.exec`). */
-  readonly process: ProcessHandle;
   readonly truncated: boolean;
   readonly omittedBytes: number;
 }
 
 export async function collectWindow(
-  process: ProcessHandle,
+  process: { readonly exitStatus: ExitStatus | undefined },
   cursor: OutputCursor,
   options: Required<WindowOptions>,
-): Promise<ExecWindow> {
+): Promise<WindowOutput> {
   const buffer = new HeadTailBuffer(options.maxOutputBytes);
   const deadline = Date.now() + options.yieldTimeMs;
   try {
@@ -44,7 +42,6 @@ export async function collectWindow(
     output: buffer.text(),
     exitCode: exit?.exitCode,
     signal: exit?.signal,
-    process,
     truncated: buffer.omittedBytes > 0,
     omittedBytes: buffer.omittedBytes,
   };

@@ -1,5 +1,4 @@
-import { decodeBase64, type ResultOf } from "@x/exec-protocol";
-import type { OutputChunk } from "./output-log.ts";
+import { decodeBase64, type ResultOf, type DecodedOutputChunk } from "@x/exec-protocol";
 import type { ProcessState, Reader } from "./process-state.ts";
 
 /** Reads retained output after a seq from the server (process/read). */
@@ -12,7 +11,7 @@ export interface NextOptions {
   readonly stopAtExit?: boolean;
 }
 
-export type NextResult = OutputChunk | "end" | "exited" | "timeout";
+export type NextResult = DecodedOutputChunk | "end" | "exited" | "timeout";
 
 /**
  * One reader's position in a process's output. Chunks come from the client's
@@ -21,7 +20,7 @@ export type NextResult = OutputChunk | "end" | "exited" | "timeout";
  * show as a jump in seq.
  */
 export class OutputCursor implements Reader {
-  private fetched: OutputChunk[] = [];
+  private fetched: DecodedOutputChunk[] = [];
   lastActive = 0;
   waiting = false;
 
@@ -72,7 +71,7 @@ export class OutputCursor implements Reader {
     }
   }
 
-  private take(chunk: OutputChunk): OutputChunk {
+  private take(chunk: DecodedOutputChunk): DecodedOutputChunk {
     this.seq = chunk.seq;
     this.state.progressed(this);
     return chunk;

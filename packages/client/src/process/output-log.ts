@@ -1,12 +1,8 @@
-import type { OutputStream } from "@x/exec-protocol";
+import type { DecodedOutputChunk } from "@x/exec-protocol";
 
-/** One chunk of a process's output, as the server numbered it. */
-export interface OutputChunk {
-  /** 1 for the process's first chunk, +1 per chunk. A jump means the server dropped chunks. */
-  readonly seq: number;
-  readonly stream: OutputStream;
-  readonly data: Uint8Array;
-}
+// One chunk of a process's output as the server numbered it: `seq` is 1 for the
+// process's first chunk, +1 per chunk; a jump means the server dropped chunks.
+type OutputChunk = DecodedOutputChunk;
 
 // Counted per chunk on top of its bytes, so many tiny chunks are bounded too.
 const CHUNK_OVERHEAD_BYTES = 64;

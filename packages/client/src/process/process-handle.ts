@@ -1,9 +1,14 @@
-import { encodeBase64, type MethodName, type ParamsOf, type ResultOf, type SignalName } from "@x/exec-protocol";
-import { collectWindow, type ExecWindow, type WindowOptions } from "./exec-window.ts";
+import { encodeBase64, type MethodName, type ParamsOf, type ResultOf, type DecodedOutputChunk } from "@x/exec-protocol";
+import { collectWindow, type WindowOptions, type WindowOutput } from "./exec-window.ts";
 import { OutputCursor, type FetchOutput } from "./output-cursor.ts";
-import type { OutputChunk } from "./output-log.ts";
 import type { ExitStatus, ProcessState } from "./process-state.ts";
 import { communicate, type RunResult } from "./run.ts";
+
+/** One window of output, in the style of codex's unified exec. */
+export interface ExecWindow extends WindowOutput {
+  /** The process, to write to and collect more windows from (`process.exec`). */
+  readonly process: ProcessHandle;
+}
 
 /** The request path a handle uses: the client's. */
 export interface ProcessRpc {
@@ -76,8 +81,8 @@ export class ProcessHandle implements AsyncDisposable {
     await this.rpc.request("process/resize", { ...this.ref, cols, rows });
   }
 
-  /** Sends a signal to the process group. */
-  async signal(signal: SignalName): Promise<void> {
+  /** Sends a signal to the process group (`"interrupt"` is SIGINT, as upstream names it). */
+  async signal(signal: ParamsOf<"process/signal">["signal"]): Promise<void> {
     await this.rpc.request("process/signal", { ...this.ref, signal });
   }
 
@@ -98,7 +103,7 @@ export class ProcessHandle implements AsyncDisposable {
    * re-read from the server; a jump in `seq` means the server dropped them. If
    * the connection ends first, the iterator throws ConnectionClosedError.
    */
-  async *output(options: { afterSeq?: number } = {}): AsyncGenerator<OutputChunk, void, undefined> {
+  async *output(options: { afterSeq?: number } = {}): AsyncGenerator<DecodedOutputChunk, void, undefined> {
     const cursor = new OutputCursor(this.state, this.fetch, options.afterSeq ?? 0);
     try {
       for (;;) {
@@ -152,10 +157,11 @@ export class ProcessHandle implements AsyncDisposable {
   async exec(options: ProcessExecOptions): Promise<ExecWindow> {
     if (options.input !== undefined) await this.write(options.input);
     this.windowCursor ??= new OutputCursor(this.state, this.fetch);
-    return collectWindow(this, this.windowCursor, {
+    const window = await collectWindow(this, this.windowCursor, {
       yieldTimeMs: options.yieldTimeMs,
       maxOutputBytes: options.maxOutputBytes ?? this.defaultMaxOutputBytes,
     });
+    return { ...window, process: this };
   }
 
   /**

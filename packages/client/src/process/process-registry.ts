@@ -1,4 +1,4 @@
-import { decodeBase64, type AttachParams, type NotificationParamsOf, type ServerNotificationName } from "@x/exec-protocol";
+import { decodeBase64, processKey, type AttachParams, type NotificationParamsOf, type ServerNotificationName } from "@x/exec-protocol";
 import type { ClientEvents } from "../client-events.ts";
 import type { ExecServerError } from "../errors.ts";
 import { ProcessState, type BacklogListener } from "./process-state.ts";
@@ -46,7 +46,7 @@ export class ProcessRegistry {
   }
 
   getAttachment(sessionId: string, processId: string): Attachment | undefined {
-    return this.attached.get(keyOf(sessionId, processId));
+    return this.attached.get(processKey(sessionId, processId));
   }
 
   /** Output before `afterSeq` is not wanted: the log starts there. */
@@ -54,13 +54,13 @@ export class ProcessRegistry {
     const state = new ProcessState(processId, this.bufferBytes, this.onBacklog);
     if (afterSeq > 0) state.onSkipped(afterSeq);
     const attachment = { sessionId, processId, mode, state };
-    this.attached.set(keyOf(sessionId, processId), attachment);
+    this.attached.set(processKey(sessionId, processId), attachment);
     return attachment;
   }
 
   /** False if it was no longer registered. */
   removeAttachment(attachment: Attachment): boolean {
-    const key = keyOf(attachment.sessionId, attachment.processId);
+    const key = processKey(attachment.sessionId, attachment.processId);
     if (this.attached.get(key) !== attachment) return false;
     this.attached.delete(key);
     return true;
@@ -88,7 +88,7 @@ export class ProcessRegistry {
   dispatch(method: ServerNotificationName, params: unknown): void {
     const { processId, sessionId } = params as { processId: string; sessionId?: string };
     const foreign = sessionId !== undefined && sessionId !== this.ownSessionId;
-    const attachment = foreign ? this.attached.get(keyOf(sessionId, processId)) : undefined;
+    const attachment = foreign ? this.attached.get(processKey(sessionId, processId)) : undefined;
     const state = foreign ? attachment?.state : this.own.get(processId);
     const tag = foreign ? { sessionId } : {};
     switch (method) {
@@ -123,8 +123,4 @@ export class ProcessRegistry {
       }
     }
   }
-}
-
-function keyOf(sessionId: string, processId: string): string {
-  return `${sessionId}\u0000${processId}`;
 }

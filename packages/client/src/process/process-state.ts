@@ -1,11 +1,9 @@
+import type { DecodedOutputChunk, ExitStatus } from "@x/exec-protocol";
 import type { ExecServerError } from "../errors.ts";
-import { OutputLog, type OutputChunk } from "./output-log.ts";
+import { OutputLog } from "./output-log.ts";
 
 /** How a process ended. `signal` names the signal that killed it, else null. */
-export interface ExitStatus {
-  readonly exitCode: number;
-  readonly signal: string | null;
-}
+export type { ExitStatus } from "@x/exec-protocol";
 
 /** A reader's position, as the process state sees it. */
 export interface Reader {
@@ -63,7 +61,7 @@ export class ProcessState {
     this.exited.catch(() => {});
   }
 
-  onOutput(chunk: OutputChunk): void {
+  onOutput(chunk: DecodedOutputChunk): void {
     this.log.append(chunk);
     this.rebalance();
     this.wake();

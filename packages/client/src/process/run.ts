@@ -1,8 +1,18 @@
-import { concatBytes } from "../bytes.ts";
+import { concatBytes } from "@x/exec-protocol";
 import { timeoutError } from "../errors.ts";
 import { settledWithin } from "../timers.ts";
 import type { OutputCursor } from "./output-cursor.ts";
-import type { ProcessHandle } from "./process-handle.ts";
+import type { ExitStatus } from "./process-state.ts";
+
+/** What `communicate` drives: a started process (a ProcessHandle). */
+export interface RunTarget {
+  readonly pid: number | undefined;
+  readonly exitStatus: ExitStatus | undefined;
+  readonly exited: Promise<unknown>;
+  write(data: string | Uint8Array): Promise<void>;
+  closeStdin(): Promise<void>;
+  terminate(): Promise<unknown>;
+}
 
 /** What `client.run` resolves with. PTY output counts as stdout. */
 export interface RunResult {
@@ -24,7 +34,7 @@ const never = new Promise<never>(() => {});
  * ExecTimeoutError whose `data` is the partial RunResult.
  */
 export async function communicate(
-  process: ProcessHandle,
+  process: RunTarget,
   cursor: OutputCursor,
   stdin: string | Uint8Array | undefined,
   timeoutMs: number | undefined,
@@ -71,7 +81,7 @@ export async function communicate(
   });
 }
 
-function result(process: ProcessHandle, stdout: Uint8Array[], stderr: Uint8Array[]): RunResult {
+function result(process: RunTarget, stdout: Uint8Array[], stderr: Uint8Array[]): RunResult {
   const stdoutBytes = concatBytes(stdout);
   const stderrBytes = concatBytes(stderr);
   const decoder = new TextDecoder();

@@ -49,6 +49,10 @@ export const ExitSignal = Type.Union([Type.String(), Type.Null()], {
   description: "The name of the signal that ended the process (e.g. `SIGKILL`), else null.",
 });
 
+/** How a process ended, as every message that reports an exit carries it. Not a wire message of its own. */
+export const ExitStatus = Type.Object({ exitCode: ExitCode, signal: ExitSignal });
+export type ExitStatus = Type.Static<typeof ExitStatus>;
+
 /** Bounded so one request cannot make the screen model allocate gigabytes (cols × rows × scrollback cells). */
 export const TerminalDimension = Type.Integer({ minimum: 1, maximum: 1000, description: "Terminal columns or rows." });
 

@@ -7,7 +7,11 @@ export type EmptyResult = Type.Static<typeof EmptyResult>;
 export const CloseStdinParams = Type.Object({ processId: ProcessId, sessionId: SessionRef });
 export type CloseStdinParams = Type.Static<typeof CloseStdinParams>;
 
-export const SignalParams = Type.Object({ processId: ProcessId, sessionId: SessionRef, signal: SignalName });
+export const SignalParams = Type.Object({
+  processId: ProcessId,
+  sessionId: SessionRef,
+  signal: Type.Union([SignalName, Type.Literal("interrupt", { description: "Upstream's name for SIGINT." })]),
+});
 export type SignalParams = Type.Static<typeof SignalParams>;
 
 const Milliseconds = Type.Integer({ minimum: 0, maximum: 3_600_000 });

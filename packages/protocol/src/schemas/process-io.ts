@@ -25,6 +25,9 @@ export const OutputChunk = Type.Object({
 });
 export type OutputChunk = Type.Static<typeof OutputChunk>;
 
+/** An OutputChunk with its bytes decoded from base64: how both ends hold output in memory. */
+export type DecodedOutputChunk = Omit<OutputChunk, "chunk"> & { readonly data: Uint8Array };
+
 export const ReadResult = Type.Object({
   chunks: Type.Array(OutputChunk),
   nextSeq: Seq,
@@ -33,9 +36,7 @@ export const ReadResult = Type.Object({
   signal: Type.Optional(ExitSignal),
   closed: Type.Optional(Type.Boolean({ description: "Every output stream has reached end of file." })),
   firstSeq: Type.Optional(Type.Integer({ minimum: 0, description: "Oldest seq still retained." })),
-  droppedBytes: Type.Optional(
-    Type.Integer({ minimum: 0, description: "Bytes dropped from retention so far (oldest first)." }),
-  ),
+  droppedBytes: Type.Optional(Type.Integer({ minimum: 0, description: "Bytes dropped from retention so far (oldest first)." })),
 });
 export type ReadResult = Type.Static<typeof ReadResult>;
 
@@ -49,7 +50,11 @@ export const WriteParams = Type.Object({
 });
 export type WriteParams = Type.Static<typeof WriteParams>;
 
-export const WriteResult = Type.Object({ accepted: Type.Boolean() });
+/** Upstream's write outcomes; here only `accepted` is an answer, the others come as errors with `data.status`. */
+export const WriteStatus = Type.Enum(["accepted", "unknownProcess", "stdinClosed", "starting"]);
+export type WriteStatus = Type.Static<typeof WriteStatus>;
+
+export const WriteResult = Type.Object({ accepted: Type.Boolean(), status: Type.Optional(WriteStatus) });
 export type WriteResult = Type.Static<typeof WriteResult>;
 
 export const TerminateParams = Type.Object({

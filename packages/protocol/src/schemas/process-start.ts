@@ -4,7 +4,7 @@ import { ProcessId, TerminalDimension } from "./common.ts";
 export const StartParams = Type.Object({
   processId: ProcessId,
   argv: Type.Array(Type.String(), { description: "Command vector; must not be empty." }),
-  cwd: Type.String({ description: "Absolute path of an existing directory." }),
+  cwd: Type.String({ description: "An existing directory: absolute path or `file:` URI." }),
   env: Type.Record(Type.String(), Type.String(), {
     description: "The child's whole environment: nothing is inherited from the server.",
   }),

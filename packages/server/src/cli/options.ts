@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, realpathSync, statSync } from "node:fs";
+import { isAbsolute, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { DEFAULT_CONFIG, PTY_BACKENDS, type PtyBackendName, type ServerConfig } from "../config.ts";
 import { LOG_LEVELS, type LogLevel } from "../log.ts";
@@ -20,6 +21,7 @@ export interface CliOptions {
 export const USAGE = `Usage: exec-server [options]
        exec-server run URL [-t] -- CMD [ARGS...]          (see exec-server run --help)
        exec-server attach URL --session S --process P     (see exec-server attach --help)
+       exec-server mcp [--connect ws://IP:PORT] [--token …]  (an MCP server over stdio; mcp --help)
 
 Runs processes for remote clients over JSON-RPC (protocol exec-server.v0).
 
@@ -51,6 +53,8 @@ Options:
                                 processes (default ${DEFAULT_CONFIG.detachedSessionTtlMs / 1000})
   --ping-interval SECONDS       websocket keepalive pings; 0 turns them off
                                 (default ${DEFAULT_CONFIG.pingIntervalMs / 1000})
+  --fs-root DIR                 confine fs/* methods, process cwd and fs/watch to this tree
+                                (repeatable); \`..\` and symlinks leading out are refused
   --pty-backend native|ffi      PTY implementation (default ${DEFAULT_CONFIG.ptyBackend}; see README)
   --log-level LEVEL             ${LOG_LEVELS.join(" | ")} (default warn); logs go to stderr
   --help                        show this help
@@ -82,6 +86,7 @@ export function parseCliOptions(argv: string[], env: Record<string, string | und
       "detached-session-ttl": { type: "string" },
       "ping-interval": { type: "string" },
       "pty-backend": { type: "string" },
+      "fs-root": { type: "string", multiple: true, default: [] },
       "log-level": { type: "string", default: "warn" },
     },
   });
@@ -124,6 +129,7 @@ export function parseCliOptions(argv: string[], env: Record<string, string | und
       seconds("--detached-session-ttl", values["detached-session-ttl"]) ?? DEFAULT_CONFIG.detachedSessionTtlMs,
     pingIntervalMs: seconds("--ping-interval", values["ping-interval"]) ?? DEFAULT_CONFIG.pingIntervalMs,
     ptyBackend,
+    fsRoots: values["fs-root"].map(fsRoot),
     // The daemon's children all come from its process manager.
     subreaper: true,
   };
@@ -138,6 +144,19 @@ export function parseCliOptions(argv: string[], env: Record<string, string | und
     logLevel,
     config,
   };
+}
+
+/** An existing directory, by its real path (the confinement compares real paths). */
+function fsRoot(raw: string): string {
+  const path = isAbsolute(raw) ? raw : resolve(raw);
+  let real: string;
+  try {
+    real = realpathSync(path);
+  } catch (error) {
+    throw new Error(`--fs-root ${raw}: ${(error as Error).message}`);
+  }
+  if (!statSync(real).isDirectory()) throw new Error(`--fs-root ${raw} is not a directory`);
+  return real;
 }
 
 function positiveInt(flag: string, raw: string | undefined, fallback: number): number {

@@ -1,13 +1,13 @@
 import type { ServerConfig } from "../config.ts";
-import type { ChildHandle, ProcessBackend, SpawnSpec } from "./backend.ts";
-import type { LiveSink } from "./live-sink.ts";
+import type { ChildHandle, ProcessBackend, SpawnSpec } from "./backends/backend.ts";
+import type { LiveSink } from "./output/live-sink.ts";
 import { ManagedProcess } from "./managed-process.ts";
-import { pipeBackend } from "./pipe-backend.ts";
-import { ptyFfiBackend } from "./pty-ffi/pty-ffi-backend.ts";
-import { ptyNativeBackend } from "./pty-native-backend.ts";
-import { createTreeTracker, type TreeTracker } from "./process-tree.ts";
-import { becomeSubreaper, type Subreaper } from "./subreaper.ts";
-import { TerminalScreen } from "./terminal-screen.ts";
+import { pipeBackend } from "./backends/pipe-backend.ts";
+import { ptyFfiBackend } from "./backends/pty-ffi/pty-ffi-backend.ts";
+import { ptyNativeBackend } from "./backends/pty-native-backend.ts";
+import { createTreeTracker, type TreeTracker } from "./containment/process-tree.ts";
+import { becomeSubreaper, type Subreaper } from "./containment/subreaper.ts";
+import { TerminalScreen } from "./screen/terminal-screen.ts";
 
 /**
  * Spawns children on the right backend and knows every live one, so the daemon
@@ -24,6 +24,11 @@ export class ProcessManager {
   constructor(readonly config: ServerConfig) {
     this.subreaper = config.subreaper ? becomeSubreaper() : undefined;
     this.ptyBackend = config.ptyBackend === "ffi" ? ptyFfiBackend : ptyNativeBackend;
+  }
+
+  /** Rejects with a SpawnError when the backend for this kind of child cannot run. */
+  async prepare(tty: boolean): Promise<void> {
+    await (tty ? this.ptyBackend : pipeBackend).prepare?.();
   }
 
   /** Throws SpawnError when the OS refuses. */

@@ -1,14 +1,15 @@
-import { encodeOutputFrame, ErrorCode, RpcError, type RequestId } from "@x/exec-protocol";
+import { encodeOutputFrame, ErrorCode, MAX_BATCH_ENTRIES, RpcError, type RequestId } from "@x/exec-protocol";
 import type { Logger } from "../log.ts";
-import type { LiveNotification, LiveSink } from "../process/live-sink.ts";
+import type { LiveNotification, LiveSink } from "../process/output/live-sink.ts";
 import type { OutboundChannel } from "./outbound-channel.ts";
-import { serializeNotification } from "./wire-notification.ts";
+import { serializeNotification, toWireNotification } from "./wire-notification.ts";
 
 /** What the connection routes to: the exec handler, or anything shaped like it. */
 export interface RequestHandler {
   handleRequest(method: string, params: unknown): Promise<unknown>;
   handleNotification(method: string, params: unknown): void;
-  close(): void;
+  /** Resolves once the processes the close ended have exited. */
+  close(): Promise<void>;
 }
 
 export interface RpcConnectionOptions {
@@ -29,6 +30,8 @@ export class RpcConnection implements LiveSink {
   private handler: RequestHandler | undefined;
   private closed = false;
   private binaryOutput = false;
+  /** Set once the peer sends `"jsonrpc":"2.0"`: its notifications then carry the member too. */
+  private jsonrpc2 = false;
   private readonly drainWaiters: Array<() => void> = [];
 
   constructor(
@@ -59,7 +62,8 @@ export class RpcConnection implements LiveSink {
       this.checkQueue();
       return;
     }
-    this.writeText(serializeNotification(notification));
+    if (this.channel.sendMessage) this.channel.sendMessage(toWireNotification(notification));
+    else this.writeText(serializeNotification(notification, this.jsonrpc2));
   }
 
   /** Switches process/output to binary frames; false where the transport has none (stdio). */
@@ -74,13 +78,17 @@ export class RpcConnection implements LiveSink {
     for (const waiter of this.drainWaiters.splice(0)) waiter();
   }
 
-  /** The transport calls this once, when the peer is gone. Kills the connection's processes. */
-  closedByPeer(reason?: string): void {
-    if (this.closed) return;
+  /**
+   * The transport calls this once, when the peer is gone. Kills the connection's
+   * processes (unless its session may be resumed); resolves once they have exited.
+   */
+  closedByPeer(reason?: string): Promise<void> {
+    if (this.closed) return Promise.resolve();
     this.closed = true;
     this.options.log.debug(`${this.options.label} closed${reason ? `: ${reason}` : ""}`);
-    this.handler?.close();
+    const ended = this.handler?.close() ?? Promise.resolve();
     for (const waiter of this.drainWaiters.splice(0)) waiter();
+    return ended;
   }
 
   /** Closes from our side, with a logged reason. */
@@ -88,69 +96,102 @@ export class RpcConnection implements LiveSink {
     if (this.closed) return;
     this.options.log.warn(`closing ${this.options.label}: ${reason}`);
     this.channel.close(reason);
-    this.closedByPeer(reason);
+    void this.closedByPeer(reason);
   }
 
-  /** One inbound message, as text. */
+  /** One inbound message, as text: a request, a notification, or a JSON-RPC 2.0 batch array of them. */
   receive(text: string): void {
     if (this.closed) return;
     let message: unknown;
     try {
       message = JSON.parse(text);
     } catch (error) {
-      this.replyError(null, new RpcError(ErrorCode.ParseError, `parse error: ${(error as Error).message}`));
+      const parseError = new RpcError(ErrorCode.ParseError, `parse error: ${(error as Error).message}`);
+      this.write(this.errorReply(null, parseError, this.jsonrpc2));
       return;
     }
-    if (typeof message !== "object" || message === null || Array.isArray(message)) {
-      const what = Array.isArray(message) ? "batch requests are not supported" : "a message must be a JSON object";
-      this.replyError(null, RpcError.invalidRequest(`invalid request: ${what}`));
-      return;
-    }
-    this.route(message as Record<string, unknown>);
+    this.receiveMessage(message);
   }
 
-  private route(message: Record<string, unknown>): void {
-    const { id, method, params } = message;
+  /** One inbound message, already parsed (in-process transports skip the JSON). */
+  receiveMessage(message: unknown): void {
+    if (this.closed) return;
+    if (Array.isArray(message)) {
+      this.receiveBatch(message);
+      return;
+    }
+    const reply = this.route(message, false);
+    if (reply instanceof Promise) void reply.then((answer) => this.write(answer));
+    else if (reply !== undefined) this.write(reply);
+  }
+
+  /**
+   * A batch is answered with one array once every request in it is answered;
+   * notifications add no entry, and a batch of only notifications gets nothing.
+   * Batches exist only in JSON-RPC 2.0, so errors about the batch itself carry the member.
+   */
+  private receiveBatch(entries: unknown[]): void {
+    if (entries.length === 0 || entries.length > MAX_BATCH_ENTRIES) {
+      const why = entries.length === 0 ? "empty batch" : `a batch holds at most ${MAX_BATCH_ENTRIES} messages, got ${entries.length}`;
+      this.write(this.errorReply(null, RpcError.invalidRequest(`invalid request: ${why}`), true));
+      return;
+    }
+    const replies = entries.map((entry) => this.route(entry, true));
+    void Promise.all(replies).then((answers) => {
+      const owed = answers.filter((answer) => answer !== undefined);
+      if (owed.length > 0) this.write(owed);
+    });
+  }
+
+  /** What one message is owed: a reply now, a reply later, or nothing (notifications, stray responses). */
+  private route(message: unknown, inBatch: boolean): object | Promise<object> | undefined {
+    if (typeof message !== "object" || message === null || Array.isArray(message)) {
+      return this.errorReply(null, RpcError.invalidRequest("invalid request: a message must be a JSON object"), inBatch || this.jsonrpc2);
+    }
+    const { id, method, params, jsonrpc } = message as Record<string, unknown>;
+    // A peer that says 2.0 once gets the member on every notification from then on.
+    const v2 = jsonrpc === "2.0";
+    if (v2) this.jsonrpc2 = true;
     const hasId = Object.hasOwn(message, "id");
     const validId = typeof id === "string" || (typeof id === "number" && Number.isFinite(id));
     if (typeof method !== "string") {
       if (hasId && (Object.hasOwn(message, "result") || Object.hasOwn(message, "error"))) {
         this.options.log.debug(`${this.options.label}: ignored a response from the client`);
-        return;
+        return undefined;
       }
       const why = method === undefined ? "missing method" : "method must be a string";
-      this.replyError(validId ? (id as RequestId) : null, RpcError.invalidRequest(`invalid request: ${why}`));
-      return;
+      return this.errorReply(validId ? (id as RequestId) : null, RpcError.invalidRequest(`invalid request: ${why}`), v2);
     }
     if (!hasId) {
       this.handler?.handleNotification(method, params);
-      return;
+      return undefined;
     }
     if (!validId) {
-      this.replyError(null, RpcError.invalidRequest("invalid request: id must be a string or a number"));
-      return;
+      return this.errorReply(null, RpcError.invalidRequest("invalid request: id must be a string or a number"), v2);
     }
     const requestId = id as RequestId;
     const handler = this.handler;
-    if (!handler) return;
-    handler.handleRequest(method, params).then(
-      (result) => this.write({ id: requestId, result }),
-      (error) => this.replyError(requestId, error),
+    if (!handler) return undefined;
+    return handler.handleRequest(method, params).then(
+      (result) => (v2 ? { jsonrpc: "2.0", id: requestId, result } : { id: requestId, result }),
+      (error) => this.errorReply(requestId, error, v2),
     );
   }
 
-  private replyError(id: RequestId | null, error: unknown): void {
+  private errorReply(id: RequestId | null, error: unknown, jsonrpc2: boolean): object {
     if (!(error instanceof RpcError)) {
       const message = error instanceof Error ? error.message : String(error);
       this.options.log.error(`${this.options.label}: internal error: ${error instanceof Error ? error.stack : message}`);
       error = RpcError.internal(`internal error: ${message}`);
     }
-    this.write({ id, error: (error as RpcError).toJSON() });
+    const body = { id, error: (error as RpcError).toJSON() };
+    return jsonrpc2 ? { jsonrpc: "2.0", ...body } : body;
   }
 
   private write(message: object): void {
     if (this.closed) return;
-    this.writeText(JSON.stringify(message));
+    if (this.channel.sendMessage) this.channel.sendMessage(message);
+    else this.writeText(JSON.stringify(message));
   }
 
   private writeText(text: string): void {

@@ -1,5 +1,5 @@
-import { RpcError, type AttachParams } from "@x/exec-protocol";
-import type { LiveSink } from "../process/live-sink.ts";
+import { processKey, RpcError, type AttachParams } from "@x/exec-protocol";
+import type { LiveSink } from "../process/output/live-sink.ts";
 import type { ManagedProcess } from "../process/managed-process.ts";
 import type { SessionRegistry } from "./session-registry.ts";
 
@@ -21,16 +21,16 @@ export class Attachments {
   ) {}
 
   attach(params: AttachParams): ManagedProcess {
-    const key = keyOf(params.sessionId, params.processId);
+    const key = processKey(params.sessionId, params.processId);
     const process = this.sessions.require(params.sessionId).processes.require(params.processId);
     this.byKey.get(key)?.stop();
-    const stop = process.observe(this.connection, params.afterSeq ?? 0, params.sessionId);
+    const stop = process.output.observe(this.connection, params.afterSeq ?? 0, params.sessionId);
     this.byKey.set(key, { mode: params.mode, process, stop });
     return process;
   }
 
   detach(sessionId: string, processId: string): void {
-    const key = keyOf(sessionId, processId);
+    const key = processKey(sessionId, processId);
     const attachment = this.byKey.get(key);
     if (!attachment) throw RpcError.invalidRequest(`process ${processId} of session ${sessionId} is not attached`);
     attachment.stop();
@@ -39,7 +39,7 @@ export class Attachments {
 
   /** The attached process, if this connection attached it in a mode that allows `need`. */
   require(sessionId: string, processId: string, need: Mode): ManagedProcess {
-    const attachment = this.byKey.get(keyOf(sessionId, processId));
+    const attachment = this.byKey.get(processKey(sessionId, processId));
     if (!attachment) throw RpcError.invalidRequest(`process ${processId} of session ${sessionId} is not attached`);
     if (need === "write" && attachment.mode !== "write") {
       throw RpcError.invalidRequest(`process ${processId} of session ${sessionId} is attached read-only`);
@@ -51,8 +51,4 @@ export class Attachments {
     for (const attachment of this.byKey.values()) attachment.stop();
     this.byKey.clear();
   }
-}
-
-function keyOf(sessionId: string, processId: string): string {
-  return `${sessionId}\u0000${processId}`;
 }

@@ -1,19 +1,22 @@
-import { stat } from "node:fs/promises";
-import { isAbsolute } from "node:path";
 import {
   decodeBase64,
+  ErrorCode,
+  isMachineMethod,
   isMethodName,
+  Methods,
   parseParams,
   PROTOCOL_VERSION,
   RpcError,
+  type MachineMethodName,
   type MethodName,
   type ParamsOf,
   type ResultOf,
 } from "@x/exec-protocol";
 import type { ServerConfig } from "../config.ts";
+import { MachineHandler } from "../machine/machine-handler.ts";
 import { silentLogger, type Logger } from "../log.ts";
-import { SpawnError } from "../process/backend.ts";
-import type { LiveSink } from "../process/live-sink.ts";
+import { SpawnError } from "../process/backends/backend.ts";
+import type { LiveSink } from "../process/output/live-sink.ts";
 import type { ManagedProcess } from "../process/managed-process.ts";
 import type { ProcessManager } from "../process/process-manager.ts";
 import { Attachments } from "./attachments.ts";
@@ -49,7 +52,10 @@ export class ExecHandler {
   private session: Session | undefined;
   private closed = false;
 
-  private readonly methods: { [M in MethodName]: MethodImpl<M> } = {
+  /** fs/*, environment/info, http/request: their own handler. */
+  private readonly machine: MachineHandler;
+
+  private readonly methods: { [M in Exclude<MethodName, MachineMethodName>]: MethodImpl<M> } = {
     initialize: (params) => this.initialize(params),
     "process/start": (params) => this.start(params),
     "process/read": (params) =>
@@ -65,7 +71,7 @@ export class ExecHandler {
       return {};
     },
     "process/signal": (params) => {
-      this.process(params, "write").signal(params.signal);
+      this.process(params, "write").signal(params.signal === "interrupt" ? "SIGINT" : params.signal);
       return {};
     },
     "process/wait": (params) => this.process(params, "read").wait(params),
@@ -86,7 +92,7 @@ export class ExecHandler {
         processId: params.processId,
         tty: attached.tty,
         running: attached.running,
-        nextSeq: attached.ring.nextSeq,
+        nextSeq: attached.output.ring.nextSeq,
       };
     },
     "process/detach": (params) => {
@@ -103,6 +109,7 @@ export class ExecHandler {
     private readonly log: Logger = silentLogger,
   ) {
     this.attachments = new Attachments(sessions, connection);
+    this.machine = new MachineHandler(manager.config, connection);
   }
 
   private get config(): ServerConfig {
@@ -118,8 +125,9 @@ export class ExecHandler {
   /** Typed entry point for callers that already hold valid params. */
   async call<M extends MethodName>(method: M, params: ParamsOf<M>): Promise<ResultOf<M>> {
     if (this.closed) throw RpcError.invalidRequest("connection is closed");
-    if (method !== "initialize") this.handshake.requireReady(method);
-    return (this.methods[method] as MethodImpl<M>)(params);
+    if (!Methods[method].beforeHandshake) this.handshake.requireReady(method);
+    if (isMachineMethod(method)) return this.machine.call(method, params as ParamsOf<typeof method>) as ResultOf<M>;
+    return (this.methods[method as Exclude<M, MachineMethodName>] as MethodImpl<M>)(params);
   }
 
   handleNotification(method: string, _params: unknown): void {
@@ -132,19 +140,21 @@ export class ExecHandler {
 
   /**
    * The connection is gone: its attachments end; its session is kept for the
-   * detached-session TTL if it asked to be resumable, else its processes die. Idempotent.
+   * detached-session TTL if it asked to be resumable, else its processes die
+   * (the promise resolves once they have exited). Idempotent.
    */
-  close(): void {
+  async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.attachments.clear();
+    this.machine.close();
     const session = this.session;
     if (!session) return;
     if (session.resumable) {
       session.detach(this.config.detachedSessionTtlMs);
       this.log.debug(`session ${session.id} detached for ${this.config.detachedSessionTtlMs} ms`);
     } else {
-      session.end();
+      await session.end();
     }
   }
 
@@ -166,7 +176,7 @@ export class ExecHandler {
       if (!this.options.allowResume) throw RpcError.invalidRequest("sessions can only be resumed over websocket");
       session = this.sessions.claim(params.resumeSessionId);
       for (const [processId, seq] of Object.entries(params.resumeFrom ?? {})) {
-        session.processes.get(processId)?.rewindLiveOutput(seq);
+        session.processes.get(processId)?.output.rewind(seq);
       }
     } else {
       session = this.sessions.create(this.options.allowResume && params.resumable === true);
@@ -185,13 +195,15 @@ export class ExecHandler {
   }
 
   private async start(params: ParamsOf<"process/start">): Promise<ResultOf<"process/start">> {
-    const { processId, argv, cwd, tty } = params;
+    const { processId, argv, tty } = params;
     const { processes, sink } = this.ownSession();
     if (processes.has(processId)) throw RpcError.invalidRequest(`process ${processId} already exists`);
     if (argv.length === 0) throw RpcError.invalidParams("argv must not be empty");
-    if (!isAbsolute(cwd)) throw RpcError.invalidParams("cwd must be an absolute path");
-    const cwdStat = await stat(cwd).catch(() => undefined);
-    if (!cwdStat?.isDirectory()) throw RpcError.invalidParams(`cwd ${cwd} does not exist or is not a directory`);
+    // Absolute path or file: URI, an existing directory, inside --fs-root.
+    const cwd = await this.machine.fs.resolveCwd(params.cwd);
+    await this.manager.prepare(tty).catch((error: unknown) => {
+      throw error instanceof SpawnError ? RpcError.internal(error.message) : error;
+    });
     // Checked again: another start with this id may have won while we awaited stat.
     if (processes.has(processId)) throw RpcError.invalidRequest(`process ${processId} already exists`);
     if (this.closed) throw RpcError.invalidRequest("connection is closed");
@@ -224,17 +236,25 @@ export class ExecHandler {
   }
 
   private async write(params: ParamsOf<"process/write">): Promise<ResultOf<"process/write">> {
-    const managed = this.process(params, "write");
+    let managed: ManagedProcess;
+    try {
+      managed = this.process(params, "write");
+    } catch (error) {
+      // v0 clients hear an error; upstream's status rides along in `data`.
+      if (error instanceof RpcError && error.data === undefined) throw new RpcError(error.code, error.message, { status: "unknownProcess" });
+      throw error;
+    }
     if (params.chunk.length % 4 !== 0) {
       throw RpcError.invalidParams("invalid params for process/write: chunk is not base64 (length must be a multiple of 4)");
     }
     try {
       await managed.write(decodeBase64(params.chunk), params.writeId);
     } catch (error) {
-      if (error instanceof RpcError) throw error;
-      throw RpcError.invalidRequest(`write to process ${params.processId} failed: ${(error as Error).message}`);
+      const message = error instanceof RpcError ? error.message : `write to process ${params.processId} failed: ${(error as Error).message}`;
+      const code = error instanceof RpcError ? error.code : ErrorCode.InvalidRequest;
+      throw new RpcError(code, message, { status: "stdinClosed" });
     }
-    return { accepted: true };
+    return { accepted: true, status: "accepted" };
   }
 
   private terminate(params: ParamsOf<"process/terminate">): ResultOf<"process/terminate"> {

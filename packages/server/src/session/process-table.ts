@@ -31,7 +31,7 @@ export class ProcessTable {
 
   add(managed: ManagedProcess): void {
     this.byId.set(managed.processId, managed);
-    managed.onExitNotified(() => {
+    managed.output.onExitNotified(() => {
       const timer = setTimeout(() => this.remove(managed), this.exitedRetentionMs);
       timer.unref();
       this.expiryTimers.set(managed.processId, timer);
@@ -42,12 +42,14 @@ export class ProcessTable {
     return this.byId.values();
   }
 
-  /** Kills and forgets every process. */
-  clear(): void {
+  /** Kills and forgets every process; resolves once their leaders have exited. */
+  clear(): Promise<void> {
     for (const timer of this.expiryTimers.values()) clearTimeout(timer);
     this.expiryTimers.clear();
-    for (const managed of this.byId.values()) managed.dispose();
+    const all = [...this.byId.values()];
     this.byId.clear();
+    for (const managed of all) managed.dispose();
+    return Promise.all(all.map((managed) => managed.child.exited)).then(() => {});
   }
 
   private remove(managed: ManagedProcess): void {

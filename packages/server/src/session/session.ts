@@ -1,4 +1,4 @@
-import type { LiveNotification, LiveSink } from "../process/live-sink.ts";
+import type { LiveNotification, LiveSink } from "../process/output/live-sink.ts";
 import { ProcessTable } from "./process-table.ts";
 
 /**
@@ -40,7 +40,7 @@ export class Session {
   readonly processes: ProcessTable;
   readonly sink = new SessionSink();
   private expiry: Timer | undefined;
-  private ended = false;
+  private ended: Promise<void> | undefined;
 
   constructor(
     readonly id: string,
@@ -68,13 +68,13 @@ export class Session {
     this.expiry = setTimeout(() => this.end(), ttlMs);
   }
 
-  /** Kills every process (whole trees) and forgets the session. Idempotent. */
-  end(): void {
-    if (this.ended) return;
-    this.ended = true;
+  /** Kills every process (whole trees) and forgets the session; resolves once they have exited. Idempotent. */
+  end(): Promise<void> {
+    if (this.ended) return this.ended;
     clearTimeout(this.expiry);
-    this.processes.clear();
+    this.ended = this.processes.clear();
     this.sink.setTarget(undefined);
     this.onEnd(this);
+    return this.ended;
   }
 }

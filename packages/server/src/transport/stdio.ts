@@ -1,5 +1,5 @@
+import { LineFramer, MessageTooLargeError } from "@x/exec-protocol";
 import type { ExecServer } from "../exec-server.ts";
-import { LineFramer, MessageTooLargeError } from "../rpc/line-framer.ts";
 import type { OutboundChannel } from "../rpc/outbound-channel.ts";
 
 /**
@@ -89,7 +89,7 @@ export async function serveStdio(
     }
     connection.closedByPeer("stdin reached end of file");
   } catch (error) {
-    if (error instanceof MessageTooLargeError) connection.close(error.message);
+    if (error instanceof MessageTooLargeError) connection.close(`${error.message} (--max-message-bytes)`);
     else connection.closedByPeer(`stdin failed: ${(error as Error).message}`);
   } finally {
     reader.releaseLock();

@@ -56,8 +56,11 @@ export function listenWebSocket(server: ExecServer, options: WebSocketListenOpti
   const bun: Server<SocketData> = Bun.serve<SocketData>({
     hostname: options.hostname,
     port: options.port,
+    // Never Bun's development error page: it shows source lines to whoever connects.
+    development: false,
     fetch(request, httpServer) {
-      const url = new URL(request.url);
+      // A request without a Host header (plain HTTP/1.0 probes) has a bare path as its url.
+      const url = new URL(request.url, "http://host.invalid");
       if (url.pathname === "/readyz" && request.headers.get("upgrade") === null) {
         return new Response("ok\n", { status: 200 });
       }

@@ -51,7 +51,8 @@ export function handleWebRequest(
   page: WebPage,
   policy: AccessPolicy,
 ): Response | undefined {
-  const { pathname } = new URL(request.url);
+  // A request without a Host header has a bare path as its url (see websocket.ts).
+  const { pathname } = new URL(request.url, "http://host.invalid");
   const method = request.method;
   if (method === "GET" && pathname === "/") return asset(HTML, "text/html; charset=utf-8");
   if (method === "GET" && pathname === "/web/app.js") return asset(page.bundle.js, "text/javascript; charset=utf-8");

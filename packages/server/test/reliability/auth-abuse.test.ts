@@ -2,14 +2,14 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DaemonProcess, SERVER_BIN } from "../../../../scripts/lib/daemon.ts";
-import { describeLeaks, waitDaemonSettled } from "../../../../scripts/lib/leak-check.ts";
-import { openFds } from "../../../../scripts/lib/proc-tree.ts";
-import { ProtocolClient } from "../../../../scripts/lib/protocol-client.ts";
-import { rawCall, RawSocket, rawUpgrade, upgradeRequest } from "../../../../scripts/lib/raw-ws.ts";
-import { within } from "../../../../scripts/lib/within.ts";
-import { openWebSocketWire } from "../../../../scripts/lib/wire.ts";
-import { LeakGuard } from "../support/leak-guard.ts";
+import { DaemonProcess, daemonCommand } from "@x/exec-test-kit/daemon.ts";
+import { describeLeaks, waitDaemonSettled } from "@x/exec-test-kit/leak-check.ts";
+import { openFds } from "@x/exec-test-kit/proc-tree.ts";
+import { ProtocolClient } from "@x/exec-test-kit/protocol-client.ts";
+import { rawCall, RawSocket, rawUpgrade, upgradeRequest } from "@x/exec-test-kit/raw-socket.ts";
+import { within } from "@x/exec-test-kit/within.ts";
+import { openWebSocketWire } from "@x/exec-test-kit/wire.ts";
+import { LeakGuard } from "@x/exec-test-kit/leak-guard.ts";
 
 // Nobody uninvited gets in: no token, a wrong one, a browser page's Origin.
 // Requests go to 127.0.0.1 only, over raw sockets so every header is exact.
@@ -166,7 +166,7 @@ describe("listening beyond loopback", () => {
     test(`refused at start-up: ${name}`, async () => {
       const env: Record<string, string> = {};
       for (const [key, value] of Object.entries(process.env)) if (value !== undefined && key !== "EXEC_SERVER_TOKEN") env[key] = value;
-      const proc = Bun.spawn(["bun", SERVER_BIN, ...args], { stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { ...env, ...extraEnv } });
+      const proc = Bun.spawn([...daemonCommand(), ...args], { stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { ...env, ...extraEnv } });
       const code = await within(proc.exited, 10_000);
       if (code === undefined) proc.kill("SIGKILL");
       const stderr = await new Response(proc.stderr).text();

@@ -1,22 +1,21 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { join } from "node:path";
 import { tmpdir } from "node:os";
-import { DaemonProcess } from "../../../../scripts/lib/daemon.ts";
-import { describeLeaks, killMarked, waitDaemonSettled, waitMarkedGone, waitReaped } from "../../../../scripts/lib/leak-check.ts";
-import { newMarker } from "../../../../scripts/lib/marker.ts";
-import { describeProc, isLive, openFds, procsWithEnv } from "../../../../scripts/lib/proc-tree.ts";
-import { ProtocolClient } from "../../../../scripts/lib/protocol-client.ts";
-import { clientFrame, rawCall, RawSocket, rawUpgrade, upgradeRequest } from "../../../../scripts/lib/raw-ws.ts";
-import { startFamily } from "../../../../scripts/lib/stream-family.ts";
-import { warmUp } from "../../../../scripts/lib/warm-up.ts";
-import { openWebSocketWire } from "../../../../scripts/lib/wire.ts";
-import { within } from "../../../../scripts/lib/within.ts";
-import { LeakGuard } from "../support/leak-guard.ts";
+import { DaemonProcess } from "@x/exec-test-kit/daemon.ts";
+import { describeLeaks, killMarked, waitDaemonSettled, waitMarkedGone, waitReaped } from "@x/exec-test-kit/leak-check.ts";
+import { newMarker } from "@x/exec-test-kit/marker.ts";
+import { describeProc, isLive, openFds, procsWithEnv } from "@x/exec-test-kit/proc-tree.ts";
+import { ProtocolClient } from "@x/exec-test-kit/protocol-client.ts";
+import { clientFrame, rawCall, RawSocket, rawUpgrade, upgradeRequest } from "@x/exec-test-kit/raw-socket.ts";
+import { startFamily } from "@x/exec-test-kit/stream-family.ts";
+import { warmUp } from "@x/exec-test-kit/warm-up.ts";
+import { openWebSocketWire } from "@x/exec-test-kit/wire.ts";
+import { within } from "@x/exec-test-kit/within.ts";
+import { LeakGuard } from "@x/exec-test-kit/leak-guard.ts";
 
 // Clients that vanish: the daemon must kill everything their connection
 // started (grandchildren included), reap it, close its fds, and keep serving.
 
-const DOOMED_CLIENT = join(import.meta.dir, "..", "..", "..", "..", "scripts", "lib", "doomed-client.ts");
+const DOOMED_CLIENT = Bun.resolveSync("@x/exec-test-kit/doomed-client.ts", import.meta.dir);
 const guard = new LeakGuard();
 const markers: string[] = [];
 let daemon: DaemonProcess;

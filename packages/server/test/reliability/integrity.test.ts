@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
-import { DaemonProcess } from "../../../../scripts/lib/daemon.ts";
-import { newMarker } from "../../../../scripts/lib/marker.ts";
-import { Prng } from "../../../../scripts/lib/prng.ts";
-import { ProtocolClient } from "../../../../scripts/lib/protocol-client.ts";
-import { warmUp } from "../../../../scripts/lib/warm-up.ts";
-import { openWebSocketWire } from "../../../../scripts/lib/wire.ts";
-import { LeakGuard } from "../support/leak-guard.ts";
+import { DaemonProcess } from "@x/exec-test-kit/daemon.ts";
+import { newMarker } from "@x/exec-test-kit/marker.ts";
+import { Prng } from "@x/exec-test-kit/prng.ts";
+import { ProtocolClient } from "@x/exec-test-kit/protocol-client.ts";
+import { warmUp } from "@x/exec-test-kit/warm-up.ts";
+import { openWebSocketWire } from "@x/exec-test-kit/wire.ts";
+import { LeakGuard } from "@x/exec-test-kit/leak-guard.ts";
 
 // Every byte a child writes reaches the client, in order, over process/output
 // notifications: 1,000 short-lived children, 16 at a time on one websocket,

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { tmpdir } from "node:os";
-import { DaemonProcess } from "../../../../scripts/lib/daemon.ts";
-import { describeLeaks, killMarked, waitDaemonSettled, waitMarkedGone, waitReaped } from "../../../../scripts/lib/leak-check.ts";
-import { newMarker } from "../../../../scripts/lib/marker.ts";
-import { describeProc, openFds, procsWithEnv } from "../../../../scripts/lib/proc-tree.ts";
-import { ProtocolClient } from "../../../../scripts/lib/protocol-client.ts";
-import { warmUp } from "../../../../scripts/lib/warm-up.ts";
-import { openWebSocketWire } from "../../../../scripts/lib/wire.ts";
-import { LeakGuard } from "../support/leak-guard.ts";
+import { DaemonProcess } from "@x/exec-test-kit/daemon.ts";
+import { describeLeaks, killMarked, waitDaemonSettled, waitMarkedGone, waitReaped } from "@x/exec-test-kit/leak-check.ts";
+import { newMarker } from "@x/exec-test-kit/marker.ts";
+import { describeProc, openFds, procsWithEnv } from "@x/exec-test-kit/proc-tree.ts";
+import { ProtocolClient } from "@x/exec-test-kit/protocol-client.ts";
+import { warmUp } from "@x/exec-test-kit/warm-up.ts";
+import { openWebSocketWire } from "@x/exec-test-kit/wire.ts";
+import { LeakGuard } from "@x/exec-test-kit/leak-guard.ts";
 
 // No process survives its connection, however it was started: the whole tree
 // goes, grandchildren and escapees included, and nothing is left a zombie.

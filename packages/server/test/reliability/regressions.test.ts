@@ -1,16 +1,16 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { tmpdir } from "node:os";
-import { DaemonProcess } from "../../../../scripts/lib/daemon.ts";
-import { describeLeaks, waitDaemonSettled } from "../../../../scripts/lib/leak-check.ts";
-import { newMarker } from "../../../../scripts/lib/marker.ts";
-import { openFds, rssBytes } from "../../../../scripts/lib/proc-tree.ts";
-import { ProtocolClient } from "../../../../scripts/lib/protocol-client.ts";
-import { rawCall, rawUpgrade } from "../../../../scripts/lib/raw-ws.ts";
-import { watchRss } from "../../../../scripts/lib/rss-watchdog.ts";
-import { warmUp } from "../../../../scripts/lib/warm-up.ts";
-import { openWebSocketWire } from "../../../../scripts/lib/wire.ts";
-import { within } from "../../../../scripts/lib/within.ts";
-import { LeakGuard } from "../support/leak-guard.ts";
+import { DaemonProcess } from "@x/exec-test-kit/daemon.ts";
+import { describeLeaks, waitDaemonSettled } from "@x/exec-test-kit/leak-check.ts";
+import { newMarker } from "@x/exec-test-kit/marker.ts";
+import { openFds, rssBytes } from "@x/exec-test-kit/proc-tree.ts";
+import { ProtocolClient } from "@x/exec-test-kit/protocol-client.ts";
+import { rawCall, rawUpgrade } from "@x/exec-test-kit/raw-socket.ts";
+import { watchRss } from "@x/exec-test-kit/rss-watchdog.ts";
+import { warmUp } from "@x/exec-test-kit/warm-up.ts";
+import { openWebSocketWire } from "@x/exec-test-kit/wire.ts";
+import { within } from "@x/exec-test-kit/within.ts";
+import { LeakGuard } from "@x/exec-test-kit/leak-guard.ts";
 
 // Defects the reliability runs found, one test each, reduced to the trigger.
 
@@ -69,7 +69,7 @@ test("a valid 8 MiB process/write is accepted without stalling other connections
   client.close();
   await client.wire.closed;
   expect(response.error).toBeUndefined();
-  expect(response.result).toEqual({ accepted: true });
+  expect(response.result).toEqual({ accepted: true, status: "accepted" });
   expect(worstHealthMs).toBeLessThan(1000);
 }, 60_000);
 

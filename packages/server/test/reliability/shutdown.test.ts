@@ -1,14 +1,14 @@
 import { afterAll, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
-import { DaemonProcess } from "../../../../scripts/lib/daemon.ts";
-import { killMarked, waitMarkedGone, waitReaped } from "../../../../scripts/lib/leak-check.ts";
-import { newMarker } from "../../../../scripts/lib/marker.ts";
-import { describeProc, procsWithEnv, readProc } from "../../../../scripts/lib/proc-tree.ts";
-import { ProtocolClient } from "../../../../scripts/lib/protocol-client.ts";
-import { startFamily } from "../../../../scripts/lib/stream-family.ts";
-import { openWebSocketWire, stdioWire } from "../../../../scripts/lib/wire.ts";
-import { within } from "../../../../scripts/lib/within.ts";
-import { LeakGuard } from "../support/leak-guard.ts";
+import { DaemonProcess } from "@x/exec-test-kit/daemon.ts";
+import { killMarked, waitMarkedGone, waitReaped } from "@x/exec-test-kit/leak-check.ts";
+import { newMarker } from "@x/exec-test-kit/marker.ts";
+import { describeProc, procsWithEnv, readProc } from "@x/exec-test-kit/proc-tree.ts";
+import { ProtocolClient } from "@x/exec-test-kit/protocol-client.ts";
+import { startFamily } from "@x/exec-test-kit/stream-family.ts";
+import { openWebSocketWire, stdioWire } from "@x/exec-test-kit/wire.ts";
+import { within } from "@x/exec-test-kit/within.ts";
+import { LeakGuard } from "@x/exec-test-kit/leak-guard.ts";
 
 // The daemon told to stop (SIGTERM) while its children stream: it kills every
 // tree, reaps what it must, removes what it created, and exits 0.

@@ -1,12 +1,10 @@
 // Attaches (read mode) to process argv[4] of session argv[3] on the daemon at argv[2], prints "attached", then idles.
-export {};
+import { ProtocolClient } from "@x/exec-test-kit/protocol-client.ts";
+import { openWebSocketWire } from "@x/exec-test-kit/wire.ts";
+
 const [url, sessionId, processId] = process.argv.slice(2);
-const ws = new WebSocket(url!);
-await new Promise((resolve) => (ws.onopen = resolve));
-ws.onmessage = (event) => {
-  if (String(event.data).startsWith('{"id":2')) console.log("attached");
-};
-ws.send(JSON.stringify({ id: 1, method: "initialize", params: { clientName: "slow-reader" } }));
-ws.send(JSON.stringify({ method: "initialized", params: {} }));
-ws.send(JSON.stringify({ id: 2, method: "process/attach", params: { sessionId, processId, mode: "read" } }));
+const client = new ProtocolClient(await openWebSocketWire(url!), { records: false });
+await client.handshake("slow-reader");
+await client.call("process/attach", { sessionId, processId, mode: "read" });
+console.log("attached");
 setInterval(() => {}, 1000);
