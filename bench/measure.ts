@@ -6,6 +6,7 @@ import { stopAll } from "./lib/launch.ts";
 import { measureEcho } from "./workloads/echo-latency.ts";
 import { measureFileTransfer } from "./workloads/file-transfer.ts";
 import { measureIdle } from "./workloads/idle-scale.ts";
+import { measurePageEcho } from "./workloads/page-echo.ts";
 import type { Measurement, MeasureRequest } from "./workloads/measurement.ts";
 import { measureProtocol } from "./workloads/protocol-overhead.ts";
 import { measureSlowConsumer } from "./workloads/slow-consumer.ts";
@@ -28,6 +29,8 @@ function measure(request: MeasureRequest): Promise<Measurement> {
       return measureSlowConsumer(request.spec, sizes);
     case "protocol-overhead":
       return measureProtocol(request.spec, sizes);
+    case "page-echo":
+      return measurePageEcho(request.spec, sizes);
     case "file-transfer":
       return measureFileTransfer(request.spec);
   }

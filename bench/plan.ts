@@ -233,5 +233,19 @@ export function buildPlan(sizes: Sizes, fixtures: Fixtures): WorkloadPlan[] {
       goals: [],
       cases: [{ label: "exec-server ws SDK", role: "ours", spec: spec("exec-server-ws", pipeCommand, false), checked: true }],
     },
+    {
+      id: "page-echo",
+      title: "9. Keystroke echo in the web page",
+      detail: `${sizes.echoCount} keys into the --web page in Chromium (xterm.js input until the echo is rendered), beside the SDK from Bun (write until the output event); cat in a PTY`,
+      metrics: [
+        { key: "p50", label: "p50 ms", unit: "ms", better: "lower" },
+        { key: "p99", label: "p99 ms", unit: "ms", better: "lower" },
+      ],
+      goals: [],
+      cases: [
+        { label: "exec-server web page (Chromium)", role: "ours", spec: spec("exec-server-web", ["cat"], true) },
+        { label: "exec-server SDK (Bun)", role: "ours", spec: spec("exec-server-sdk", ["cat"], true) },
+      ],
+    },
   ];
 }

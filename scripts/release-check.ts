@@ -6,7 +6,9 @@
  *   - the install lines of the README's "Install" section,
  *   - the client README's first example, and its `withExecServer` test file (`bun test`),
  *   - the first example of the server's and the protocol's READMEs,
- *   - `bunx exec-server --version`,
+ *   - `bunx exec-server --version`, and `run`, `attach` and `mcp` `--help` (commands/ is packed),
+ *   - `bunx exec-server --listen ws://127.0.0.1:0 --web`: the page and its bundle (built
+ *     at start from the package's web-page/ sources) are served,
  *   - the first example with only `@x/exec-client` installed: it must fail naming the fix.
  * Everything it starts is stopped and every temporary directory removed, also on failure;
  * only the verdaccio install is kept (under $TMPDIR/exec-server-release-cache) for next time.
@@ -17,6 +19,7 @@ import { join, resolve } from "node:path";
 import { blockContaining, firstBlock } from "./release/markdown.ts";
 import { packPublicPackages, type PackedPackage } from "./release/pack.ts";
 import { run } from "./release/run.ts";
+import { fetchWebPage } from "./release/web-page.ts";
 import { installVerdaccio, publish, startRegistry, type LocalRegistry } from "./release/verdaccio.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
@@ -54,7 +57,12 @@ function userProject(name: string, registryUrl: string): { dir: string; env: Rec
   mkdirSync(home, { recursive: true });
   mkdirSync(tmp, { recursive: true });
   const env = {
-    PATH: process.env.PATH,
+    // Without the repository's node_modules/.bin, which `bun run` puts first: there `bunx
+    // exec-server` would find the workspace's own bin instead of installing from the registry.
+    PATH: (process.env.PATH ?? "")
+      .split(":")
+      .filter((dir) => !dir.startsWith(ROOT) && !dir.endsWith("/node_modules/.bin"))
+      .join(":"),
     HOME: home,
     // bunx caches packages by name in TMPDIR; a fresh one never runs an older tarball.
     TMPDIR: tmp,
@@ -130,6 +138,24 @@ async function main(): Promise<void> {
   await step("bunx exec-server --version (from the registry, in an empty directory)", async () => {
     const { stdout } = await run(["bunx", "exec-server", "--version"], { cwd: bare.dir, env: bare.env, timeoutMs: 60_000 });
     if (stdout.trim() !== `exec-server ${version}`) throw new Error(`bunx exec-server --version printed ${JSON.stringify(stdout)}`);
+  });
+
+  await step("bunx exec-server run|attach|mcp --help (the client commands are in the package)", async () => {
+    for (const command of ["run", "attach", "mcp"]) {
+      const { stdout } = await run(["bunx", "exec-server", command, "--help"], { cwd: bare.dir, env: bare.env, timeoutMs: 60_000 });
+      if (!stdout.startsWith(`Usage: exec-server ${command} `)) throw new Error(`bunx exec-server ${command} --help printed ${JSON.stringify(stdout)}`);
+    }
+  });
+
+  await step("bunx exec-server --listen ws://127.0.0.1:0 --web: GET / is the terminal page, with its bundle", async () => {
+    const { page, bundleBytes } = await fetchWebPage(["bunx", "exec-server", "--listen", "ws://127.0.0.1:0", "--web"], {
+      cwd: bare.dir,
+      env: bare.env,
+      timeoutMs: 60_000,
+    });
+    if (!page.includes("<title>exec-server</title>")) throw new Error(`GET / did not answer with the page:\n${page}`);
+    // xterm.js and the SDK's browser build: far more than an empty bundle.
+    if (bundleBytes < 100_000) throw new Error(`/web/app.js is only ${bundleBytes} bytes`);
   });
 
   const clientOnly = userProject("client-only", local.url);

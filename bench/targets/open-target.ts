@@ -3,7 +3,7 @@ import { execServerSdkTarget } from "./exec-server-sdk.ts";
 import { inProcessTarget } from "./in-process.ts";
 import { kernelTarget } from "./kernel.ts";
 import { nodePtyTarget, terminadoTarget, websocketdTarget } from "./peers.ts";
-import type { Target, TargetSpec } from "./target.ts";
+import { Unsupported, type Target, type TargetSpec } from "./target.ts";
 
 export function openTarget(spec: TargetSpec): Promise<Target> {
   switch (spec.kind) {
@@ -23,5 +23,8 @@ export function openTarget(spec: TargetSpec): Promise<Target> {
     case "kernel-devnull":
     case "kernel-pipe":
       return Promise.resolve(kernelTarget(spec.command, spec.kind === "kernel-pipe"));
+    case "exec-server-web":
+    case "exec-server-sdk":
+      return Promise.reject(new Unsupported(`${spec.kind} is measured by the page-echo workload only`));
   }
 }

@@ -8,7 +8,10 @@ export type TargetKind =
   | "websocketd"
   | "terminado"
   | "kernel-devnull"
-  | "kernel-pipe";
+  | "kernel-pipe"
+  /** The `--web` page in Chromium, and the SDK from Bun (workload page-echo only). */
+  | "exec-server-web"
+  | "exec-server-sdk";
 
 export interface TargetSpec {
   readonly kind: TargetKind;

@@ -9,7 +9,8 @@ export type WorkloadId =
   | "idle-scale"
   | "slow-consumer"
   | "protocol-overhead"
-  | "file-transfer";
+  | "file-transfer"
+  | "page-echo";
 
 /** What the harness asks one client process to measure. */
 export interface MeasureRequest {

@@ -13,8 +13,8 @@ import { resumePolicy, type ResumeOptions } from "./connection/resume-policy.ts"
 import { SessionLink, type ConnectionState } from "./connection/session-link.ts";
 import { StdioTransport, type ByteReadable, type ByteWritable } from "./connection/stdio-transport.ts";
 import { openWebSocketTransport } from "./connection/websocket-transport.ts";
+import { defaultCwd, defaultEnv } from "#platform";
 import { Emitter, type Subscription } from "./emitter.ts";
-import { currentEnv } from "./env.ts";
 import { FsClient } from "./fs/fs-client.ts";
 import { WatchRouter } from "./fs/watch-router.ts";
 import { BodyStreams } from "./http/body-streams.ts";
@@ -41,8 +41,21 @@ export interface ClientOptions {
 export interface WebSocketConnectOptions extends ClientOptions {
   /** `ws://host:port` of an `exec-server --listen ws://...`, or `unix:///path.sock` of `--listen unix://...`. */
   readonly url: string;
-  /** Sent as `Authorization: Bearer <token>` (the server's `--token`). */
+  /**
+   * The server's `--token`. Bun sends it as `Authorization: Bearer <token>`;
+   * a browser, which cannot set headers, as a websocket subprotocol value.
+   */
   readonly token?: string;
+  /**
+   * Instead of `token`: fetches a one-time ticket (the server's `POST /ticket`)
+   * for each socket opened, resumes included.
+   */
+  readonly ticket?: () => Promise<string>;
+  /**
+   * Take over this detached session (e.g. after a page reload) instead of
+   * starting a new one; its processes are picked up with `adopt()`.
+   */
+  readonly resumeSessionId?: string;
   /** How long to wait for the socket to open. Default 10 000 ms. */
   readonly connectTimeoutMs?: number;
   /**
@@ -103,6 +116,7 @@ type Emitters = { [E in ClientEventName]: Emitter<ClientEvents[E]> };
 /** What a websocket connection adds: resume (if asked for) and binary output frames. */
 interface ResumeSetup {
   readonly option: WebSocketConnectOptions["resume"];
+  readonly sessionId: string | undefined;
   readonly reopen: () => Promise<Transport>;
   readonly binaryOutput: boolean;
 }
@@ -147,6 +161,7 @@ export class ExecServerClient implements AsyncDisposable {
         initializeTimeoutMs: options.initializeTimeoutMs ?? DEFAULT_TIMEOUT_MS,
         binaryOutput: resume?.binaryOutput ?? false,
         resume: policy && resume && { policy, reopen: resume.reopen },
+        resumeSessionId: resume?.sessionId,
       },
       {
         notification: (method, params) => {
@@ -169,10 +184,12 @@ export class ExecServerClient implements AsyncDisposable {
       openWebSocketTransport({
         url: options.url,
         token: options.token,
+        ticket: options.ticket,
         connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_TIMEOUT_MS,
       });
     return ExecServerClient.establish(await open(), options, {
       option: options.resume,
+      sessionId: options.resumeSessionId,
       reopen: open,
       binaryOutput: options.binaryOutput ?? true,
     });
@@ -241,7 +258,7 @@ export class ExecServerClient implements AsyncDisposable {
     }
     const state = this.registry.addOwn(processId);
     try {
-      const params = definedOnly({ ...rest, processId, cwd: cwd ?? process.cwd(), env: env ?? currentEnv(), tty });
+      const params = definedOnly({ ...rest, processId, cwd: cwd ?? defaultCwd(), env: env ?? defaultEnv(), tty });
       const { pid } = await this.request("process/start", params);
       return new ProcessHandle(this, state, pid, tty, this.maxOutputBytes);
     } catch (error) {
@@ -252,6 +269,23 @@ export class ExecServerClient implements AsyncDisposable {
       }
       throw error;
     }
+  }
+
+  /**
+   * A handle for a process of the session taken over with `resumeSessionId`
+   * (e.g. a terminal page after a reload). Live output goes on from where the
+   * server's stream to the old connection stopped; `snapshot()` gives what
+   * came before. Output with seq ≤ `afterSeq` is not delivered again.
+   */
+  adopt(processId: string, options: { tty: boolean; afterSeq?: number }): ProcessHandle {
+    if (this.registry.hasOwn(processId)) {
+      throw createError(ErrorCode.InvalidRequest, `process ${processId} is already known to this client`, {
+        method: "adopt",
+      });
+    }
+    const state = this.registry.addOwn(processId);
+    if (options.afterSeq !== undefined && options.afterSeq > 0) state.onSkipped(options.afterSeq);
+    return new ProcessHandle(this, state, undefined, options.tty, this.maxOutputBytes);
   }
 
   /** Runs a pipe process to completion: feeds `stdin`, collects stdout and stderr. */
@@ -310,6 +344,16 @@ export class ExecServerClient implements AsyncDisposable {
       if (this.link.isResumable && this.state === "open") await this.endSessionProcesses();
       await this.link.close();
     })();
+    return this.closing;
+  }
+
+  /**
+   * Leaves a resumable session without ending it: the connection closes, the
+   * processes go on, and the server keeps them for its detached-session TTL
+   * (take them back with `resumeSessionId`). Idempotent; after `close()`, a no-op.
+   */
+  detach(): Promise<void> {
+    this.closing ??= this.link.close();
     return this.closing;
   }
 

@@ -9,3 +9,8 @@ export function encodeBase64(bytes: Uint8Array): string {
 export function decodeBase64(text: string): Uint8Array {
   return Buffer.from(text, "base64");
 }
+
+/** Bytes without the zero-fill, for buffers that are written whole (output frames). */
+export function allocUnsafeBytes(size: number): Uint8Array {
+  return Buffer.allocUnsafe(size);
+}

@@ -17,7 +17,13 @@ export * from "./schemas/http.ts";
 export { MachineMethods, MachineNotifications, isMachineMethod, type MachineMethodName } from "./machine-methods.ts";
 export { parseParams, describeErrors } from "./validators.ts";
 export { protocolJsonSchema } from "./json-schema.ts";
-export { encodeBase64, decodeBase64 } from "./base64.ts";
+export { encodeBase64, decodeBase64 } from "#base64";
 export { encodeOutputFrame, decodeOutputFrame, type OutputFrame } from "./output-frame.ts";
+export {
+  WEBSOCKET_SUBPROTOCOL,
+  TICKET_SUBPROTOCOL_PREFIX,
+  BEARER_SUBPROTOCOL_PREFIX,
+  bearerSubprotocol,
+} from "./websocket-auth.ts";
 export * from "./transport/index.ts";
 export * from "./shared/index.ts";

@@ -1,4 +1,5 @@
 import type { OutputStream } from "./schemas/common.ts";
+import { allocUnsafeBytes } from "#base64";
 import type { OutputNotification } from "./schemas/notifications.ts";
 import type { DecodedOutputChunk } from "./schemas/process-io.ts";
 
@@ -26,7 +27,7 @@ export function encodeOutputFrame(frame: OutputFrame): Uint8Array {
   const sessionId = encoder.encode(frame.sessionId ?? "");
   const headerBytes = 14 + processId.byteLength + sessionId.byteLength;
   // Every byte is written below: skip the zero-fill, a measurable share of the hot path.
-  const bytes = Buffer.allocUnsafe(headerBytes + frame.data.byteLength);
+  const bytes = allocUnsafeBytes(headerBytes + frame.data.byteLength);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   view.setUint8(0, KIND_OUTPUT);
   view.setUint8(1, STREAMS.indexOf(frame.stream));

@@ -9,3 +9,6 @@ export { listenWebSocket, type WebSocketListener, type WebSocketListenOptions } 
 export { createLogger, silentLogger, type Logger, type LogLevel } from "./log.ts";
 export { VERSION } from "./version.ts";
 export { createInProcessTransport, type InProcessOptions } from "./transport/in-process.ts";
+export { buildPage, type PageBundle } from "./web/page-bundle.ts";
+export { webCommand, type WebCommand } from "./web/web-command.ts";
+export type { WebPage } from "./web/web-routes.ts";

@@ -18,7 +18,8 @@ beforeAll(() => {
   home = mkdtempSync(join(tmpdir(), "terminal-screen-"));
   tmuxConf = join(home, "tmux.conf");
   // Same $TERM on both sides (programs emit the same bytes), and no status row.
-  writeFileSync(tmuxConf, "set -g default-terminal xterm-256color\nset -g status off\n");
+  // exit-empty off: a server exiting after one test's last kill-session must not meet the next new-session.
+  writeFileSync(tmuxConf, "set -g default-terminal xterm-256color\nset -g status off\nset -g exit-empty off\n");
   env = { PATH: "/usr/bin:/bin", TERM: "xterm-256color", HOME: home, LANG: "C.UTF-8" };
   // tmux leaves its socket file behind: keep it in the directory removed below.
   tmuxEnv = { ...env, TMUX_TMPDIR: home };

@@ -14,7 +14,7 @@ interface PendingCall {
   readonly method: string;
   readonly resolve: (result: unknown) => void;
   readonly reject: (error: Error) => void;
-  readonly timer: Timer | undefined;
+  readonly timer: ReturnType<typeof setTimeout> | undefined;
 }
 
 export interface ConnectionEvents {

@@ -22,6 +22,8 @@ export interface SessionLinkOptions {
   readonly binaryOutput?: boolean;
   /** Set to make the session resumable; `reopen` opens a fresh transport to the same server. */
   readonly resume?: { readonly policy: ResumePolicy; readonly reopen: () => Promise<Transport> };
+  /** The first handshake takes over this detached session instead of creating one. */
+  readonly resumeSessionId?: string;
 }
 
 export interface SessionLinkEvents {
@@ -87,9 +89,10 @@ export class SessionLink {
   /** The first handshake. Rejects (and leaves the link for `close()`) if it fails. */
   async open(): Promise<void> {
     const resume = this.options.resume !== undefined;
+    const { resumeSessionId } = this.options;
     const result = await this.handshake(this.connection, {
       clientName: this.options.clientName,
-      ...(resume && { resumable: true }),
+      ...(resumeSessionId === undefined ? resume && { resumable: true } : { resumeSessionId }),
       ...(this.options.binaryOutput && { binaryOutput: true }),
     });
     this.protocolVersion = result.protocolVersion;

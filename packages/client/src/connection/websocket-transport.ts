@@ -1,29 +1,30 @@
 import { decodeOutputFrame } from "@x/exec-protocol";
+import { createSocket, type SocketCredentials } from "#platform";
 import { closedError, timeoutError } from "../errors.ts";
 import { settledWithin } from "../timers.ts";
 import type { OutboundMessage, Transport, TransportReceiver } from "@x/exec-protocol";
 
-export interface WebSocketTransportOptions {
+export interface WebSocketTransportOptions extends SocketCredentials {
   /** `ws://IP:PORT`, or `unix:///path.sock` for a server listening on a unix socket. */
   readonly url: string;
-  /** Sent as `Authorization: Bearer <token>` on the upgrade request. */
-  readonly token?: string;
   readonly connectTimeoutMs: number;
 }
 
 const CLOSE_WAIT_MS = 1000;
 
+type Pausable = { pause?(): void; resume?(): void };
+
 /** Opens the socket; resolves once it is open. One JSON message per text frame. */
-export function openWebSocketTransport(options: WebSocketTransportOptions): Promise<Transport> {
-  const { url, token, connectTimeoutMs } = options;
-  // Bun's WebSocket accepts `headers`; browsers cannot set them (see README).
+export async function openWebSocketTransport(options: WebSocketTransportOptions): Promise<Transport> {
+  const { url, connectTimeoutMs } = options;
   let socket: WebSocket;
   // Bun's WebSocket client reaches a unix socket through the `ws+unix://` scheme.
   const target = url.startsWith("unix://") ? `ws+unix://${url.slice("unix://".length)}` : url;
   try {
-    socket = new WebSocket(target, token === undefined ? {} : { headers: { Authorization: `Bearer ${token}` } });
+    // Bun sends the token as a header; a browser as a subprotocol value (platform.browser.ts).
+    socket = await createSocket(target, options);
   } catch (error) {
-    return Promise.reject(closedError(`cannot connect to ${url}: ${(error as Error).message}`, { cause: error }));
+    throw closedError(`cannot connect to ${url}: ${(error as Error).message}`, { cause: error });
   }
   return new Promise((resolve, reject) => {
     let lastError = "";
@@ -109,18 +110,19 @@ class WebSocketTransport implements Transport {
     this.socket.send(JSON.stringify(message));
   }
 
+  // Bun's WebSocket can stop reading (real backpressure); a browser's cannot.
   pause(): void {
-    this.socket.pause();
+    (this.socket as Pausable).pause?.();
   }
 
   resume(): void {
-    this.socket.resume();
+    (this.socket as Pausable).resume?.();
   }
 
   async close(): Promise<void> {
     this.ended = true;
     if (this.socket.readyState !== WebSocket.CLOSED) {
-      this.socket.resume(); // a paused socket would never read the peer's close frame
+      this.resume(); // a paused socket would never read the peer's close frame
       this.socket.close(1000, "client closed");
     }
     await settledWithin(this.closedPromise, CLOSE_WAIT_MS);

@@ -95,7 +95,7 @@ async function waitForChange(state: ProcessState, deadline: number | undefined):
   }
   const remaining = deadline - Date.now();
   if (remaining <= 0) return false;
-  let timer: Timer | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), remaining)));
   try {
     return await Promise.race([state.nextChange().then(() => true), timedOut]);

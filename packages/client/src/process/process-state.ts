@@ -48,7 +48,7 @@ export class ProcessState {
   private change: { promise: Promise<void>; resolve: () => void } | undefined;
   private readonly readers = new Set<Reader>();
   private backlogged = false;
-  private recheck: Timer | undefined;
+  private recheck: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     readonly processId: string,
@@ -171,7 +171,8 @@ export class ProcessState {
         this.recheck = undefined;
         this.rebalance();
       }, HOLD_IDLE_MS);
-      this.recheck.unref();
+      // Bun and Node timers can be unref'd (a browser's are plain numbers).
+      (this.recheck as { unref?: () => void }).unref?.();
     }
   }
 

@@ -1,3 +1,4 @@
+import { concatBytes } from "@x/exec-protocol";
 import { timeoutError } from "../errors.ts";
 import { settledWithin } from "../timers.ts";
 import type { OutputCursor } from "./output-cursor.ts";
@@ -83,8 +84,8 @@ export async function communicate(
 }
 
 function result(process: RunTarget, stdout: Uint8Array[], stderr: Uint8Array[]): RunResult {
-  const stdoutBytes = new Uint8Array(Buffer.concat(stdout));
-  const stderrBytes = new Uint8Array(Buffer.concat(stderr));
+  const stdoutBytes = concatBytes(stdout);
+  const stderrBytes = concatBytes(stderr);
   const decoder = new TextDecoder();
   return {
     stdout: decoder.decode(stdoutBytes),

@@ -1,3 +1,5 @@
+import { concatBytes } from "./bytes.ts";
+
 /**
  * Keeps the first and last bytes of a stream within `maxBytes` (half each),
  * counting what fell in between, like codex's unified exec does for a model's
@@ -51,7 +53,7 @@ export class HeadTailBuffer {
 
   /** The kept bytes, head then tail, with nothing marking the cut. */
   bytes(): Uint8Array {
-    return Buffer.concat([...this.head, ...this.tail]);
+    return concatBytes([...this.head, ...this.tail]);
   }
 
   /**
@@ -61,9 +63,9 @@ export class HeadTailBuffer {
    */
   text(): string {
     const decoder = new TextDecoder();
-    if (this.omitted === 0) return decoder.decode(Buffer.concat([...this.head, ...this.tail]));
-    const head = Buffer.concat(this.head);
-    const tail = Buffer.concat(this.tail);
+    if (this.omitted === 0) return decoder.decode(concatBytes([...this.head, ...this.tail]));
+    const head = concatBytes(this.head);
+    const tail = concatBytes(this.tail);
     const headEnd = completeUtf8Prefix(head);
     const tailStart = leadingContinuationBytes(tail);
     const omitted = this.omitted + (head.byteLength - headEnd) + tailStart;

@@ -1,3 +1,5 @@
+import { concatBytes } from "../shared/bytes.ts";
+
 /**
  * Splits a byte stream into newline-delimited messages (NDJSON), with a bound on
  * the size of one message. A trailing `\r` is dropped; blank lines are skipped.
@@ -44,7 +46,7 @@ export class LineFramer {
       if (this.pendingCount + tail.byteLength > this.maxMessageBytes) {
         throw new MessageTooLargeError(this.maxMessageBytes);
       }
-      bytes = Buffer.concat([...this.pending, tail]);
+      bytes = concatBytes([...this.pending, tail]);
       this.pending = [];
       this.pendingCount = 0;
     } else if (tail.byteLength > this.maxMessageBytes) {

@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { readToken } from "../../src/cli/options.ts";
+import { SERVER_URL } from "../command-options.ts";
 import { ExecServerClient } from "@x/exec-client";
 import { createInProcessTransport } from "../../src/transport/in-process.ts";
 
@@ -24,10 +25,9 @@ export async function openExecClient(target: ExecTarget, env: Record<string, str
     const transport = createInProcessTransport({ config: { subreaper: true } });
     return ExecServerClient.connectTransport(transport, { clientName: CLIENT_NAME });
   }
-  if (!/^(wss?:\/\/|unix:\/\/\/)/.test(target.connect)) {
+  if (!SERVER_URL.test(target.connect)) {
     throw new Error(`--connect must be a ws://, wss:// or unix:/// URL; got ${JSON.stringify(target.connect)}`);
   }
-  const token = target.token ?? (target.tokenFile !== undefined ? readFileSync(target.tokenFile, "utf8").trim() : env.EXEC_SERVER_TOKEN);
-  if (token === "") throw new Error("the token must not be empty");
+  const token = readToken(target.token, target.tokenFile, env.EXEC_SERVER_TOKEN);
   return ExecServerClient.connectWebSocket({ url: target.connect, token, clientName: CLIENT_NAME });
 }

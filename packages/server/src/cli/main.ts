@@ -4,6 +4,9 @@ import { serveStdio } from "../transport/stdio.ts";
 import { generateToken, removeTokenFile, tokenFilePath, writeTokenFile } from "../transport/token-file.ts";
 import { claimSocketPath } from "../transport/unix-socket.ts";
 import { listenWebSocket } from "../transport/websocket.ts";
+import { buildPage } from "../web/page-bundle.ts";
+import { webCommand } from "../web/web-command.ts";
+import type { WebPage } from "../web/web-routes.ts";
 import { VERSION } from "../version.ts";
 import { parseCliOptions, USAGE, type CliOptions } from "./options.ts";
 
@@ -42,6 +45,15 @@ export async function main(argv: string[]): Promise<number> {
     await server.shutdown();
     return 0;
   }
+  let page: WebPage | undefined;
+  if (options.web) {
+    try {
+      page = { bundle: await buildPage(), command: webCommand(options.webCommand) };
+    } catch (error) {
+      process.stderr.write(`exec-server: ${(error as Error).message}\n`);
+      return 1;
+    }
+  }
   const target = options.listen;
   const where = target.kind === "unix" ? target.path : `${target.hostname}:${target.port}`;
   const token = options.generateToken ? generateToken() : options.token;
@@ -52,6 +64,7 @@ export async function main(argv: string[]): Promise<number> {
       ...(target.kind === "unix" ? { hostname: "", port: 0, unix: target.path } : target),
       token,
       allowedOrigins: options.allowedOrigins,
+      page,
     });
   } catch (error) {
     process.stderr.write(`exec-server: cannot listen on ${where}: ${(error as Error).message}\n`);
@@ -75,6 +88,7 @@ export async function main(argv: string[]): Promise<number> {
     if (tokenFile) removeTokenFile(tokenFile);
   };
   process.stderr.write(`exec-server listening on ${listener.url}\n`);
+  if (page) process.stderr.write(`terminal page at ${listener.url.replace(/^ws:/, "http:")}/\n`);
   await new Promise(() => {}); // serve until a signal
   return 0;
 }

@@ -16,12 +16,17 @@ export interface CliOptions {
    */
   readonly generateToken: boolean;
   readonly allowedOrigins: string[];
+  /** `--web`: serve the terminal page; `webCommand` is what it starts (undefined: login shell). */
+  readonly web: boolean;
+  readonly webCommand?: string;
   readonly logLevel: LogLevel;
   readonly config: ServerConfig;
 }
 
 export const USAGE = `Usage: exec-server [options]
-       exec-server mcp [--connect ws://IP:PORT] [--token …]   (an MCP server over stdio; mcp --help)
+       exec-server run URL [-t] -- CMD [ARGS...]          (see exec-server run --help)
+       exec-server attach URL --session S --process P     (see exec-server attach --help)
+       exec-server mcp [--connect ws://IP:PORT] [--token …]  (an MCP server over stdio; mcp --help)
 
 Runs processes for remote clients over JSON-RPC (protocol exec-server.v0).
 
@@ -38,6 +43,10 @@ Options:
                                 can run commands); refused on other addresses
   --allow-origin ORIGIN         accept websocket upgrades carrying this Origin (repeatable);
                                 requests with any other Origin get 403
+  --web                         serve a terminal page at http://IP:PORT/ (with --listen ws://...);
+                                its own origin may connect, browsers authenticate with a
+                                one-time ticket from POST /ticket (see README)
+  --web-command CMD             what the page runs, through /bin/sh -c (default: your login shell)
   --max-message-bytes N         largest inbound message; larger closes the connection
                                 (default ${DEFAULT_CONFIG.maxMessageBytes})
   --retained-output-bytes N     output retained per process for process/read
@@ -81,6 +90,8 @@ export function parseCliOptions(argv: string[], env: Record<string, string | und
       "token-file": { type: "string" },
       "no-auth": { type: "boolean", default: false },
       "allow-origin": { type: "string", multiple: true, default: [] },
+      web: { type: "boolean", default: false },
+      "web-command": { type: "string" },
       "max-message-bytes": { type: "string" },
       "retained-output-bytes": { type: "string" },
       "exit-drain-grace-ms": { type: "string" },
@@ -117,6 +128,8 @@ export function parseCliOptions(argv: string[], env: Record<string, string | und
   }
   if (noAuth && token !== undefined) throw new Error("--no-auth and a token (--token, --token-file, EXEC_SERVER_TOKEN) contradict each other");
   if (noAuth && listen.kind !== "websocket") throw new Error("--no-auth only applies to a ws:// listener");
+  if (values["web-command"] !== undefined && !values.web) throw new Error("--web-command needs --web");
+  if (values.web && listen.kind !== "websocket") throw new Error("--web needs --listen ws://IP:PORT");
   const config: ServerConfig = {
     ...DEFAULT_CONFIG,
     maxMessageBytes: positiveInt("--max-message-bytes", values["max-message-bytes"], DEFAULT_CONFIG.maxMessageBytes),
@@ -155,6 +168,8 @@ export function parseCliOptions(argv: string[], env: Record<string, string | und
     token,
     generateToken: listen.kind === "websocket" && token === undefined && !noAuth,
     allowedOrigins: values["allow-origin"],
+    web: values.web,
+    webCommand: values["web-command"],
     logLevel,
     config,
   };
@@ -197,7 +212,7 @@ function seconds(flag: string, raw: string | undefined): number | undefined {
   return Math.round(value * 1000);
 }
 
-function readToken(flag?: string, file?: string, fromEnv?: string): string | undefined {
+export function readToken(flag?: string, file?: string, fromEnv?: string): string | undefined {
   const token = flag ?? (file !== undefined ? readFileSync(file, "utf8").trim() : undefined) ?? fromEnv;
   if (token === "") throw new Error("the token must not be empty");
   return token;

@@ -1,7 +1,9 @@
 import type { Server, ServerWebSocket } from "bun";
 import type { ExecServer } from "../exec-server.ts";
 import type { RpcConnection } from "../rpc/rpc-connection.ts";
-import { checkUpgradeRequest, type AccessPolicy } from "./access-policy.ts";
+import { TicketStore } from "../web/ticket-store.ts";
+import { handleWebRequest, type WebPage } from "../web/web-routes.ts";
+import { checkUpgradeRequest, chooseSubprotocol, type AccessPolicy } from "./access-policy.ts";
 import { removeSocketFile, withOwnerOnlyUmask } from "./unix-socket.ts";
 
 export interface WebSocketListenOptions extends AccessPolicy {
@@ -9,6 +11,8 @@ export interface WebSocketListenOptions extends AccessPolicy {
   readonly port: number;
   /** Listen on this unix socket path instead (created mode 0600; hostname and port are ignored). */
   readonly unix?: string;
+  /** `--web`: serve the terminal page; its own origin and tickets are then accepted. */
+  readonly page?: WebPage;
 }
 
 export interface WebSocketListener {
@@ -31,10 +35,12 @@ const decoder = new TextDecoder();
 /**
  * Serves the protocol over websockets: one message per frame (text out; text or
  * binary in), one connection and process table per socket. HTTP requests get
- * `/readyz`; everything else must be an authorised upgrade.
+ * `/readyz` (and with `page`, the web terminal's routes); everything else must
+ * be an authorised upgrade.
  */
 export function listenWebSocket(server: ExecServer, options: WebSocketListenOptions): WebSocketListener {
   const { log, config } = server;
+  const policy: AccessPolicy = options.page ? { ...options, web: { tickets: new TicketStore() } } : options;
   const sockets = new Set<ServerWebSocket<SocketData>>();
   const keepalive =
     config.pingIntervalMs > 0
@@ -60,13 +66,19 @@ export function listenWebSocket(server: ExecServer, options: WebSocketListenOpti
       if (url.pathname === "/readyz" && request.headers.get("upgrade") === null) {
         return new Response("ok\n", { status: 200 });
       }
-      const refusal = checkUpgradeRequest(request, options);
+      if (options.page && request.headers.get("upgrade") === null) {
+        const response = handleWebRequest(request, options.page, policy);
+        if (response) return response;
+      }
+      const refusal = checkUpgradeRequest(request, policy);
       if (refusal) {
         log.warn(`refused websocket from ${httpServer.requestIP(request)?.address ?? "?"}: ${refusal.reason}`);
         return new Response(`${refusal.reason}\n`, { status: refusal.status });
       }
       const peer = `websocket ${options.unix !== undefined ? "unix" : (httpServer.requestIP(request)?.address ?? "?")}`;
-      if (httpServer.upgrade(request, { data: { peer, awaitingPong: false } })) return undefined;
+      const subprotocol = chooseSubprotocol(request);
+      const headers = subprotocol === undefined ? undefined : { "sec-websocket-protocol": subprotocol };
+      if (httpServer.upgrade(request, { data: { peer, awaitingPong: false }, headers })) return undefined;
       return new Response("expected a websocket upgrade\n", { status: 426 });
     },
     websocket: {
