@@ -257,9 +257,11 @@ export class ExecServerClient implements AsyncDisposable {
       throw createError(ErrorCode.InvalidRequest, `process ${processId} already exists`, { method: "process/start" });
     }
     const state = this.registry.addOwn(processId);
+    state.holdForStart();
     try {
       const params = definedOnly({ ...rest, processId, cwd: cwd ?? defaultCwd(), env: env ?? defaultEnv(), tty });
       const { pid } = await this.request("process/start", params);
+      state.started();
       return new ProcessHandle(this, state, pid, tty, this.maxOutputBytes);
     } catch (error) {
       this.registry.removeOwn(state);

@@ -12,6 +12,7 @@ import {
 import { createError, fromRpcError } from "../src/errors.ts";
 import { importServer, serverBinPath } from "../src/local-server.ts";
 import { OutputLog } from "../src/process/output-log.ts";
+import { HOLD_IDLE_MS, ProcessState } from "../src/process/process-state.ts";
 
 
 describe("OutputLog", () => {
@@ -54,6 +55,38 @@ describe("OutputLog", () => {
     log.append(chunk(6, 1));
     expect(log.liveSeq).toBe(6);
     expect(log.after(1)?.seq).toBe(6);
+  });
+});
+
+describe("ProcessState: the hold of a process being started", () => {
+  const chunk = (seq: number, size: number) => ({ seq, stream: "stdout" as const, data: new Uint8Array(size) });
+
+  test("output before the start answer is held without a pause; after it, a backlog pauses until the first reader", () => {
+    const backlog: boolean[] = [];
+    const state = new ProcessState("p", 1000, (_, backlogged) => backlog.push(backlogged));
+    state.holdForStart();
+    for (let seq = 1; seq <= 10; seq++) state.onOutput(chunk(seq, 300));
+    expect(state.log.evictedThrough).toBe(0);
+    expect(backlog).toEqual([]); // a pause now would hold back the start answer behind this output
+    state.started();
+    expect(backlog).toEqual([true]);
+    const reader = { seq: 0, lastActive: 0, waiting: false };
+    state.touch(reader); // the first reader takes over from seq 1
+    for (let seq = 1; seq <= 10; seq++) state.progressed(Object.assign(reader, { seq }));
+    expect(backlog).toEqual([true, false]);
+    expect(state.log.heldBytes).toBeLessThanOrEqual(1000);
+  });
+
+  test("without a reader the hold ends HOLD_IDLE_MS after the answer, even when no more output comes", async () => {
+    const state = new ProcessState("p", 1000);
+    state.holdForStart();
+    for (let seq = 1; seq <= 10; seq++) state.onOutput(chunk(seq, 300));
+    state.onClosed(10);
+    state.started();
+    expect(state.log.evictedThrough).toBe(0);
+    await Bun.sleep(HOLD_IDLE_MS + 100);
+    expect(state.log.evictedThrough).toBe(8);
+    expect(state.log.heldBytes).toBeLessThanOrEqual(1000);
   });
 });
 

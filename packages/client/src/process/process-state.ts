@@ -47,6 +47,11 @@ export class ProcessState {
   private settleExited!: { resolve: (status: ExitStatus) => void; reject: (error: Error) => void };
   private change: { promise: Promise<void>; resolve: () => void } | undefined;
   private readonly readers = new Set<Reader>();
+  /** Holds the output from its first chunk for the caller of `start()` until its first reader arrives. */
+  private startHold: Reader | undefined;
+  /** The start answer is still on its way, behind output that may already have arrived. */
+  private startPending = false;
+  private startHoldTimer: Timer | undefined;
   private backlogged = false;
   private recheck: ReturnType<typeof setTimeout> | undefined;
 
@@ -62,6 +67,7 @@ export class ProcessState {
   }
 
   onOutput(chunk: DecodedOutputChunk): void {
+    if (this.startHold?.waiting) Object.assign(this.startHold, { waiting: false, lastActive: Date.now() });
     this.log.append(chunk);
     this.rebalance();
     this.wake();
@@ -106,10 +112,44 @@ export class ProcessState {
     this.wake();
   }
 
+  /**
+   * The process is being started: its output is held from the first chunk, as
+   * for a reader at seq 0, so that the caller's `output()` right after `start()`
+   * sees every chunk. Output can arrive before the start answer; evicted then
+   * (nobody reads yet), the first reader would start behind the log, read from
+   * the server and hold nothing, while the unpaused stream runs past the
+   * server's retention. The hold ends when the first reader arrives, or like an
+   * idle reader's, HOLD_IDLE_MS after the answer (or after the first chunk, if
+   * the answer is that late: held output stays bounded by time).
+   */
+  holdForStart(): void {
+    // Waiting until its first chunk arrives: a slow spawn must not use up its time.
+    this.startHold = { seq: 0, lastActive: Date.now(), waiting: true };
+    this.readers.add(this.startHold);
+    this.startPending = true;
+  }
+
+  /** The start answer arrived: the hold now runs its HOLD_IDLE_MS, and may pause the connection. */
+  started(): void {
+    this.startPending = false;
+    if (this.startHold) {
+      Object.assign(this.startHold, { waiting: false, lastActive: Date.now() });
+      // Ends it even when no more output comes (all of it arrived, or the connection is paused).
+      this.startHoldTimer = setTimeout(() => {
+        this.endStartHold();
+        this.rebalance();
+      }, HOLD_IDLE_MS);
+      this.startHoldTimer.unref();
+    }
+    this.rebalance();
+  }
+
   /** A reader is reading: what it has not read yet is kept for it. */
   touch(reader: Reader): void {
     reader.lastActive = Date.now();
     this.readers.add(reader);
+    // The caller is reading: its reader holds what it still needs from here on.
+    if (reader !== this.startHold) this.endStartHold();
   }
 
   /** A reader advanced: what only it still held may go. */
@@ -144,6 +184,7 @@ export class ProcessState {
     let keep = Number.POSITIVE_INFINITY;
     for (const reader of this.readers) {
       if (!reader.waiting && now - reader.lastActive > HOLD_IDLE_MS) {
+        if (reader === this.startHold) this.endStartHold();
         this.readers.delete(reader);
         continue;
       }
@@ -156,7 +197,9 @@ export class ProcessState {
   private rebalance(): void {
     const keepFrom = this.keepFrom();
     this.log.evict(keepFrom);
-    if (this.finished) return;
+    // Until the start answer is in, pausing would hold back that answer (it is behind this
+    // output), so nothing would read and the hold would only expire: keep, and pause after it.
+    if (this.finished || this.startPending) return;
     const unread = Number.isFinite(keepFrom) ? this.log.bytesAfter(keepFrom - 1) : 0;
     const capacity = this.log.capacityBytes;
     if (!this.backlogged && unread > capacity) {
@@ -174,6 +217,14 @@ export class ProcessState {
       // Bun and Node timers can be unref'd (a browser's are plain numbers).
       (this.recheck as { unref?: () => void }).unref?.();
     }
+  }
+
+  private endStartHold(): void {
+    if (!this.startHold) return;
+    this.readers.delete(this.startHold);
+    this.startHold = undefined;
+    clearTimeout(this.startHoldTimer);
+    this.startHoldTimer = undefined;
   }
 
   private get finished(): boolean {

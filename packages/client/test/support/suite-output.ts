@@ -1,5 +1,6 @@
 import { expect, test } from "bun:test";
 import { ClientErrorCode, ExecServerError, ExecTimeoutError } from "../../src/index.ts";
+import { HOLD_IDLE_MS } from "../../src/process/process-state.ts";
 import { expectedSeq, PATH, windowsUntil } from "./output-helpers.ts";
 import { isAlive } from "./processes.ts";
 import type { SuiteContext } from "./suite-context.ts";
@@ -67,6 +68,9 @@ export function outputTests(ctx: SuiteContext): void {
       const expected = expectedSeq(60_000);
       const late = await small.client.start({ argv: ["seq", "1", "60000"] });
       await late.exited;
+      // A new process's output is held for its first reader until HOLD_IDLE_MS after the start
+      // answer; this reader comes later than that, so what it reads was evicted here.
+      await Bun.sleep(HOLD_IDLE_MS + 200);
       const held = late.bufferedBytes;
       let text = "";
       let lastSeq = 0;
@@ -114,6 +118,27 @@ export function outputTests(ctx: SuiteContext): void {
       expect({ bytes, gaps }).toEqual({ bytes: total, gaps: 0 });
       // Held: the buffer, plus what was already in flight when the pause took effect.
       expect(mostHeld).toBeLessThan(64 * 1024 + 4 * 1024 * 1024);
+    } finally {
+      await small.close();
+    }
+  });
+
+  test("output that arrives before the first reader is held for it: a reader that starts a little later loses nothing", async () => {
+    const small = await ctx.harness.connect({ outputBufferBytes: 64 * 1024 });
+    try {
+      const total = 8 * 1024 * 1024; // eight times the server's retention
+      const process = await small.client.start({ argv: ["head", "-c", String(total), "/dev/zero"] });
+      // Time for the whole output to reach the client if nothing held it back (well under HOLD_IDLE_MS).
+      await Bun.sleep(100);
+      let bytes = 0;
+      let lastSeq = 0;
+      let gaps = 0;
+      for await (const chunk of process.output()) {
+        if (chunk.seq !== lastSeq + 1) gaps++;
+        lastSeq = chunk.seq;
+        bytes += chunk.data.byteLength;
+      }
+      expect({ bytes, gaps }).toEqual({ bytes: total, gaps: 0 });
     } finally {
       await small.close();
     }
