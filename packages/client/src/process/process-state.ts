@@ -51,7 +51,7 @@ export class ProcessState {
   private startHold: Reader | undefined;
   /** The start answer is still on its way, behind output that may already have arrived. */
   private startPending = false;
-  private startHoldTimer: Timer | undefined;
+  private startHoldTimer: ReturnType<typeof setTimeout> | undefined;
   private backlogged = false;
   private recheck: ReturnType<typeof setTimeout> | undefined;
 
@@ -139,7 +139,7 @@ export class ProcessState {
         this.endStartHold();
         this.rebalance();
       }, HOLD_IDLE_MS);
-      this.startHoldTimer.unref();
+      (this.startHoldTimer as { unref?: () => void }).unref?.();
     }
     this.rebalance();
   }
