@@ -1,4 +1,4 @@
-import type { RunOptions } from "./run.ts";
+import { spawnWith, type RunOptions } from "./run.ts";
 
 export interface WebPageFetch {
   readonly page: string;
@@ -11,15 +11,7 @@ export interface WebPageFetch {
  * also on failure.
  */
 export async function fetchWebPage(argv: string[], options: RunOptions): Promise<WebPageFetch> {
-  const proc = Bun.spawn(argv, {
-    cwd: options.cwd,
-    env: options.env ?? process.env,
-    stdin: "ignore",
-    stdout: "ignore",
-    stderr: "pipe",
-    timeout: options.timeoutMs ?? 120_000,
-    killSignal: "SIGKILL",
-  });
+  const proc = spawnWith(argv, options, "ignore");
   let stderr = "";
   try {
     const decoder = new TextDecoder();

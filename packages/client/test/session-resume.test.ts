@@ -55,6 +55,12 @@ async function connect(options: Partial<WebSocketConnectOptions> = {}) {
   return { client, events, reconnects, disconnected };
 }
 
+/** Drops the client's socket and refuses its reconnects until `proxy.refuse(false)`. */
+function cutAndStayDown(): void {
+  proxy.refuse(true);
+  proxy.cut();
+}
+
 describe("resume after a dropped socket", () => {
   test("a 32 MiB pipe stream cut twice arrives whole: same sha256, no seq gap or duplicate, exit 0", async () => {
     const file = join(scratch, "random.bin");
@@ -125,8 +131,7 @@ describe("resume after a dropped socket", () => {
   test("calls made while reconnecting wait for the resumed connection", async () => {
     const { client, events } = await connect();
     try {
-      proxy.refuse(true);
-      proxy.cut();
+      cutAndStayDown();
       await waitFor("the client to notice the drop", () => client.state === "reconnecting");
       const started = client.start({ argv: ["echo", "after the drop"] });
       await Bun.sleep(300);
@@ -192,8 +197,7 @@ describe("resume after a dropped socket", () => {
     const { client, events, disconnected } = await connect({ resume: { maxAttempts: 50, backoffMs: 100 } });
     const sleeper = await client.start({ argv: ["sleep", "1000"] });
     try {
-      proxy.refuse(true);
-      proxy.cut();
+      cutAndStayDown();
       await waitFor("the client to notice the drop", () => client.state === "reconnecting");
       const waiting = client.list().catch((error: unknown) => error);
       const accepted = proxy.accepted;
@@ -221,8 +225,7 @@ describe("resume after a dropped socket", () => {
       for await (const _ of pty.output());
     })().catch((error: unknown) => error);
     try {
-      proxy.refuse(true);
-      proxy.cut();
+      cutAndStayDown();
       await Bun.sleep(TTL_MS / 2);
       expect(client.state).toBe("reconnecting");
       expect(isAlive(pipe.pid!) && isAlive(pty.pid!)).toBe(true); // detached, not dead, within the TTL
@@ -250,8 +253,7 @@ describe("resume after a dropped socket", () => {
     const { client, events, disconnected } = await connect({ resume: { maxAttempts: 3, backoffMs: 50 } });
     const sleeper = await client.start({ argv: ["sleep", "1000"] });
     try {
-      proxy.refuse(true);
-      proxy.cut();
+      cutAndStayDown();
       const droppedAt = Date.now();
       const error = await disconnected;
       expect(Date.now() - droppedAt).toBeLessThan(TTL_MS);

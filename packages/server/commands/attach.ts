@@ -1,7 +1,6 @@
-import { parseArgs } from "node:util";
 import { ExecServerClient, ExecServerError, type ProcessHandle } from "@x/exec-client";
 import { ErrorCode } from "@x/exec-protocol";
-import { connectArgs, CONNECT_USAGE, TOKEN_OPTIONS, type ConnectArgs } from "./command-options.ts";
+import { CONNECT_USAGE, parseCommand, type ConnectArgs } from "./command-options.ts";
 import { LocalTerminal } from "./local-terminal.ts";
 import { flushOutput, streamProcess } from "./process-stream.ts";
 
@@ -22,41 +21,25 @@ Ctrl-] detaches; Ctrl-C goes to the process (in --read-only it leaves too).
 `;
 
 export async function main(argv: string[]): Promise<number> {
-  let values;
-  let positionals;
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        ...TOKEN_OPTIONS,
-        session: { type: "string" },
-        process: { type: "string" },
-        "read-only": { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
-  } catch (error) {
-    process.stderr.write(`exec-server attach: ${(error as Error).message}\n\n${ATTACH_USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(ATTACH_USAGE);
-    return 0;
-  }
-  let target: ConnectArgs;
-  try {
-    if (positionals.length !== 1) throw new Error("expected exactly one URL");
-    if (values.session === undefined || values.process === undefined) throw new Error("--session and --process are required");
-    target = connectArgs(values, positionals[0]);
-  } catch (error) {
-    process.stderr.write(`exec-server attach: ${(error as Error).message}\n\n${ATTACH_USAGE}`);
-    return 2;
-  }
-  const sessionId = values.session;
-  const processId = values.process;
-  const readOnly = values["read-only"];
+  const cli = parseCommand(
+    "attach",
+    ATTACH_USAGE,
+    argv,
+    {
+      session: { type: "string" },
+      process: { type: "string" },
+      "read-only": { type: "boolean", default: false },
+    },
+    ({ values, positionals }) => {
+      if (positionals.length !== 1) throw new Error("expected exactly one URL");
+      if (values.session === undefined || values.process === undefined) throw new Error("--session and --process are required");
+      return { sessionId: values.session, processId: values.process };
+    },
+  );
+  if (typeof cli === "number") return cli;
+  const { target } = cli;
+  const { sessionId, processId } = cli.checked;
+  const readOnly = cli.parsed.values["read-only"];
   const terminal = new LocalTerminal();
   let joined: Joined;
   try {

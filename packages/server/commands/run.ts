@@ -1,6 +1,5 @@
-import { parseArgs } from "node:util";
 import { ExecServerClient } from "@x/exec-client";
-import { connectArgs, CONNECT_USAGE, TOKEN_OPTIONS } from "./command-options.ts";
+import { CONNECT_USAGE, parseCommand } from "./command-options.ts";
 import { LocalTerminal } from "./local-terminal.ts";
 import { flushOutput, streamProcess } from "./process-stream.ts";
 
@@ -29,38 +28,23 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const command = split === -1 ? [] : argv.slice(split + 1);
-  let values;
-  let positionals;
-  try {
-    ({ values, positionals } = parseArgs({
-      args: split === -1 ? argv : argv.slice(0, split),
-      allowPositionals: true,
-      strict: true,
-      options: {
-        ...TOKEN_OPTIONS,
-        tty: { type: "boolean", short: "t" },
-        "no-tty": { type: "boolean", short: "T" },
-        cwd: { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
-  } catch (error) {
-    process.stderr.write(`exec-server run: ${(error as Error).message}\n\n${RUN_USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(RUN_USAGE);
-    return 0;
-  }
-  let target;
-  try {
-    if (positionals.length !== 1) throw new Error("expected exactly one URL before --");
-    if (command.length === 0) throw new Error("no command after --");
-    target = connectArgs(values, positionals[0]);
-  } catch (error) {
-    process.stderr.write(`exec-server run: ${(error as Error).message}\n\n${RUN_USAGE}`);
-    return 2;
-  }
+  const cli = parseCommand(
+    "run",
+    RUN_USAGE,
+    split === -1 ? argv : argv.slice(0, split),
+    {
+      tty: { type: "boolean", short: "t" },
+      "no-tty": { type: "boolean", short: "T" },
+      cwd: { type: "string" },
+    },
+    ({ positionals }) => {
+      if (positionals.length !== 1) throw new Error("expected exactly one URL before --");
+      if (command.length === 0) throw new Error("no command after --");
+    },
+  );
+  if (typeof cli === "number") return cli;
+  const { target } = cli;
+  const { values } = cli.parsed;
   const terminal = new LocalTerminal();
   const tty = values["no-tty"] ? false : (values.tty ?? terminal.isTty);
 

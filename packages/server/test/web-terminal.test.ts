@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { ExecServerClient } from "@x/exec-client";
+import { ExecServerClient, type ProcessHandle } from "@x/exec-client";
 import { startTcpProxy, type TcpProxy } from "../../client/test/support/tcp-proxy.ts";
 import { buildPage, ExecServer, listenWebSocket, webCommand, type WebPage, type WebSocketListener } from "../src/index.ts";
 import {
@@ -66,6 +66,19 @@ async function typeLine(tab: Page, line: string): Promise<void> {
   await tab.click(".xterm");
   await tab.keyboard.type(line);
   await tab.keyboard.press("Enter");
+}
+
+/** A bash in a terminal, started by an SDK client as an agent would, once its prompt is up. */
+async function startAgentShell(client: ExecServerClient, size: { cols?: number; rows?: number }): Promise<ProcessHandle> {
+  const shell = await client.start({
+    argv: ["bash", "--norc", "--noprofile"],
+    env: { HOME: home, PATH: process.env.PATH!, PS1: "agent$ ", TERM: "xterm-256color" },
+    cwd: home,
+    tty: true,
+    ...size,
+  });
+  await shell.wait({ timeoutMs: 5000, afterSeq: 0, until: { pattern: "agent\\$ " } });
+  return shell;
 }
 
 describe("the web terminal (Chromium)", () => {
@@ -176,15 +189,7 @@ describe("the web terminal (Chromium)", () => {
 
   test("a read-only viewer sees what an SDK client types and cannot type", async () => {
     await using client = await ExecServerClient.connectWebSocket({ url: listener.url, resume: true });
-    const shell = await client.start({
-      argv: ["bash", "--norc", "--noprofile"],
-      env: { HOME: home, PATH: process.env.PATH!, PS1: "agent$ ", TERM: "xterm-256color" },
-      cwd: home,
-      tty: true,
-      cols: 80,
-      rows: 20,
-    });
-    await shell.wait({ timeoutMs: 5000, afterSeq: 0, until: { pattern: "agent\\$ " } });
+    const shell = await startAgentShell(client, { cols: 80, rows: 20 });
     await shell.write("echo before-viewer\n");
     await shell.wait({ timeoutMs: 5000, afterSeq: 0, until: { pattern: "^before-viewer" } });
 
@@ -209,13 +214,7 @@ describe("the web terminal (Chromium)", () => {
 
   test("a sharing page (mode=write) types into an SDK client's shell", async () => {
     await using client = await ExecServerClient.connectWebSocket({ url: listener.url, resume: true });
-    const shell = await client.start({
-      argv: ["bash", "--norc", "--noprofile"],
-      env: { HOME: home, PATH: process.env.PATH!, PS1: "agent$ ", TERM: "xterm-256color" },
-      cwd: home,
-      tty: true,
-    });
-    await shell.wait({ timeoutMs: 5000, afterSeq: 0, until: { pattern: "agent\\$ " } });
+    const shell = await startAgentShell(client, {});
     const sharer = await browser.newPage();
     await sharer.goto(`${pageUrl}?attach=${client.sessionId}/${shell.id}&mode=write`);
     await waitForState(sharer, "open");

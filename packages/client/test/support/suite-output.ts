@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { ClientErrorCode, ExecServerError, ExecTimeoutError } from "../../src/index.ts";
+import { ClientErrorCode, ExecServerError, ExecTimeoutError, type ExecServerClient, type ProcessHandle } from "../../src/index.ts";
 import { HOLD_IDLE_MS } from "../../src/process/process-state.ts";
 import { expectedSeq, PATH, windowsUntil } from "./output-helpers.ts";
 import { isAlive } from "./processes.ts";
@@ -99,78 +99,67 @@ export function outputTests(ctx: SuiteContext): void {
     }
   });
 
-  test("a slow iterating reader loses nothing: the connection is paused, not the output dropped", async () => {
+  /**
+   * A client that buffers at most 64 KiB of output iterates over `total` bytes of zeros,
+   * awaiting `each` on every chunk before counting it; the bytes and the gaps in seq it saw.
+   */
+  async function readZerosSlowly(
+    total: number,
+    each: (reader: { client: ExecServerClient; process: ProcessHandle; first: boolean }) => Promise<void>,
+    /** How long after the start the reader begins. */
+    startDelayMs = 0,
+  ): Promise<{ bytes: number; gaps: number }> {
     const small = await ctx.harness.connect({ outputBufferBytes: 64 * 1024 });
     try {
-      const total = 8 * 1024 * 1024; // eight times the server's retention
       const process = await small.client.start({ argv: ["head", "-c", String(total), "/dev/zero"] });
+      if (startDelayMs > 0) await Bun.sleep(startDelayMs);
       let bytes = 0;
       let lastSeq = 0;
       let gaps = 0;
-      let mostHeld = 0;
       for await (const chunk of process.output()) {
+        await each({ client: small.client, process, first: bytes === 0 });
         if (chunk.seq !== lastSeq + 1) gaps++;
         lastSeq = chunk.seq;
         bytes += chunk.data.byteLength;
-        mostHeld = Math.max(mostHeld, process.bufferedBytes);
-        await Bun.sleep(2);
       }
-      expect({ bytes, gaps }).toEqual({ bytes: total, gaps: 0 });
-      // Held: the buffer, plus what was already in flight when the pause took effect.
-      expect(mostHeld).toBeLessThan(64 * 1024 + 4 * 1024 * 1024);
+      return { bytes, gaps };
     } finally {
       await small.close();
     }
+  }
+
+  test("a slow iterating reader loses nothing: the connection is paused, not the output dropped", async () => {
+    const total = 8 * 1024 * 1024; // eight times the server's retention
+    let mostHeld = 0;
+    const seen = await readZerosSlowly(total, async ({ process }) => {
+      mostHeld = Math.max(mostHeld, process.bufferedBytes);
+      await Bun.sleep(2);
+    });
+    expect(seen).toEqual({ bytes: total, gaps: 0 });
+    // Held: the buffer, plus what was already in flight when the pause took effect.
+    expect(mostHeld).toBeLessThan(64 * 1024 + 4 * 1024 * 1024);
   });
 
   test("output that arrives before the first reader is held for it: a reader that starts a little later loses nothing", async () => {
-    const small = await ctx.harness.connect({ outputBufferBytes: 64 * 1024 });
-    try {
-      const total = 8 * 1024 * 1024; // eight times the server's retention
-      const process = await small.client.start({ argv: ["head", "-c", String(total), "/dev/zero"] });
-      // Time for the whole output to reach the client if nothing held it back (well under HOLD_IDLE_MS).
-      await Bun.sleep(100);
-      let bytes = 0;
-      let lastSeq = 0;
-      let gaps = 0;
-      for await (const chunk of process.output()) {
-        if (chunk.seq !== lastSeq + 1) gaps++;
-        lastSeq = chunk.seq;
-        bytes += chunk.data.byteLength;
-      }
-      expect({ bytes, gaps }).toEqual({ bytes: total, gaps: 0 });
-    } finally {
-      await small.close();
-    }
+    const total = 8 * 1024 * 1024; // eight times the server's retention
+    // 100 ms: time for the whole output to reach the client if nothing held it back (well under HOLD_IDLE_MS).
+    expect(await readZerosSlowly(total, async () => {}, 100)).toEqual({ bytes: total, gaps: 0 });
   });
 
   test("a paused reader that calls the server from its loop does not deadlock", async () => {
-    const small = await ctx.harness.connect({ outputBufferBytes: 64 * 1024 });
-    try {
-      const total = 4 * 1024 * 1024;
-      const process = await small.client.start({ argv: ["head", "-c", String(total), "/dev/zero"] });
-      let bytes = 0;
-      let gaps = 0;
-      let lastSeq = 0;
-      let callMs = 0;
-      for await (const chunk of process.output()) {
-        if (bytes === 0) {
-          await Bun.sleep(300); // the backlog builds and the connection is paused
-          const started = Date.now();
-          expect((await small.client.run(["echo", "answered"])).stdout).toBe("answered\n");
-          callMs = Date.now() - started;
-        }
-        if (chunk.seq !== lastSeq + 1) gaps++;
-        lastSeq = chunk.seq;
-        bytes += chunk.data.byteLength;
-      }
-      // Held up at most until the reader counts as idle (HOLD_IDLE_MS), which gives up its hold:
-      // past the server's retention, what it missed shows as gaps in seq, never silently.
-      expect(callMs).toBeLessThan(5000);
-      expect(bytes === total || gaps > 0).toBe(true);
-    } finally {
-      await small.close();
-    }
+    const total = 4 * 1024 * 1024;
+    let callMs = 0;
+    const { bytes, gaps } = await readZerosSlowly(total, async ({ client, first }) => {
+      if (!first) return;
+      await Bun.sleep(300); // the backlog builds and the connection is paused
+      const started = Date.now();
+      expect((await client.run(["echo", "answered"])).stdout).toBe("answered\n");
+      callMs = Date.now() - started;
+    });
+    // Held up at most until the reader counts as idle (HOLD_IDLE_MS), which gives up its hold:
+    // past the server's retention, what it missed shows as gaps in seq, never silently.
+    expect(callMs).toBeLessThan(5000);
+    expect(bytes === total || gaps > 0).toBe(true);
   });
 
   test("output nobody reads stays bounded and does not hold up the connection", async () => {

@@ -132,30 +132,17 @@ export function parseCliOptions(argv: string[], env: Record<string, string | und
   if (values.web && listen.kind !== "websocket") throw new Error("--web needs --listen ws://IP:PORT");
   const config: ServerConfig = {
     ...DEFAULT_CONFIG,
-    maxMessageBytes: positiveInt("--max-message-bytes", values["max-message-bytes"], DEFAULT_CONFIG.maxMessageBytes),
-    retainedOutputBytes: positiveInt(
-      "--retained-output-bytes",
-      values["retained-output-bytes"],
-      DEFAULT_CONFIG.retainedOutputBytes,
-    ),
-    exitDrainGraceMs: positiveInt("--exit-drain-grace-ms", values["exit-drain-grace-ms"], DEFAULT_CONFIG.exitDrainGraceMs),
-    exitedRetentionMs: positiveInt(
-      "--exited-retention-ms",
-      values["exited-retention-ms"],
-      DEFAULT_CONFIG.exitedRetentionMs,
-    ),
-    maxProcesses: positiveInt("--max-processes", values["max-processes"], DEFAULT_CONFIG.maxProcesses),
-    maxExitedProcesses: positiveInt(
-      "--max-exited-processes",
-      values["max-exited-processes"],
-      DEFAULT_CONFIG.maxExitedProcesses,
-    ),
-    maxExitedBytes: positiveInt("--max-exited-bytes", values["max-exited-bytes"], DEFAULT_CONFIG.maxExitedBytes),
-    scrollbackLines: nonNegativeInt("--scrollback-lines", values["scrollback-lines"], DEFAULT_CONFIG.scrollbackLines),
+    maxMessageBytes: positiveInt(values, "max-message-bytes", DEFAULT_CONFIG.maxMessageBytes),
+    retainedOutputBytes: positiveInt(values, "retained-output-bytes", DEFAULT_CONFIG.retainedOutputBytes),
+    exitDrainGraceMs: positiveInt(values, "exit-drain-grace-ms", DEFAULT_CONFIG.exitDrainGraceMs),
+    exitedRetentionMs: positiveInt(values, "exited-retention-ms", DEFAULT_CONFIG.exitedRetentionMs),
+    maxProcesses: positiveInt(values, "max-processes", DEFAULT_CONFIG.maxProcesses),
+    maxExitedProcesses: positiveInt(values, "max-exited-processes", DEFAULT_CONFIG.maxExitedProcesses),
+    maxExitedBytes: positiveInt(values, "max-exited-bytes", DEFAULT_CONFIG.maxExitedBytes),
+    scrollbackLines: nonNegativeInt(values, "scrollback-lines", DEFAULT_CONFIG.scrollbackLines),
     answerTerminalQueries: !values["no-terminal-replies"],
-    detachedSessionTtlMs:
-      seconds("--detached-session-ttl", values["detached-session-ttl"]) ?? DEFAULT_CONFIG.detachedSessionTtlMs,
-    pingIntervalMs: seconds("--ping-interval", values["ping-interval"]) ?? DEFAULT_CONFIG.pingIntervalMs,
+    detachedSessionTtlMs: seconds(values, "detached-session-ttl") ?? DEFAULT_CONFIG.detachedSessionTtlMs,
+    pingIntervalMs: seconds(values, "ping-interval") ?? DEFAULT_CONFIG.pingIntervalMs,
     ptyBackend,
     fsRoots: values["fs-root"].map(fsRoot),
     // The daemon's children all come from its process manager.
@@ -188,26 +175,31 @@ function fsRoot(raw: string): string {
   return real;
 }
 
-function positiveInt(flag: string, raw: string | undefined, fallback: number): number {
-  return nonNegativeInt(flag, raw, fallback, 1);
+/** The parsed flags, as far as a reader of the string-valued flag `F` needs them. */
+type FlagValues<F extends string> = { readonly [K in F]?: string | undefined };
+
+function positiveInt<F extends string>(values: FlagValues<F>, flag: F, fallback: number): number {
+  return nonNegativeInt(values, flag, fallback, 1);
 }
 
-function nonNegativeInt(flag: string, raw: string | undefined, fallback: number, min = 0): number {
+function nonNegativeInt<F extends string>(values: FlagValues<F>, flag: F, fallback: number, min = 0): number {
+  const raw = values[flag];
   if (raw === undefined) return fallback;
   const value = Number(raw);
   if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min) {
     const what = min === 1 ? "a positive integer" : "a non-negative integer";
-    throw new Error(`${flag} must be ${what}; got ${JSON.stringify(raw)}`);
+    throw new Error(`--${flag} must be ${what}; got ${JSON.stringify(raw)}`);
   }
   return value;
 }
 
 /** A duration in (possibly fractional) seconds, as milliseconds. */
-function seconds(flag: string, raw: string | undefined): number | undefined {
+function seconds<F extends string>(values: FlagValues<F>, flag: F): number | undefined {
+  const raw = values[flag];
   if (raw === undefined) return undefined;
   const value = Number(raw);
   if (!/^\d+(\.\d+)?$/.test(raw) || !Number.isFinite(value)) {
-    throw new Error(`${flag} must be a number of seconds; got ${JSON.stringify(raw)}`);
+    throw new Error(`--${flag} must be a number of seconds; got ${JSON.stringify(raw)}`);
   }
   return Math.round(value * 1000);
 }

@@ -1,10 +1,8 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import type { ExecServerClient } from "@x/exec-client";
-import type { Daemon } from "@x/exec-test-kit/daemon.ts";
-import { machineDaemon, scratchDir } from "./machine-daemon.ts";
+import { machineForFile, scratchDir } from "./machine-daemon.ts";
 
 const FILE_BYTES = 256 * 1024 * 1024;
 const PIECE = 4 * 1024 * 1024;
@@ -13,20 +11,7 @@ const PIECE = 4 * 1024 * 1024;
 const RSS_GROWTH_LIMIT = FILE_BYTES / 2;
 
 const scratch = scratchDir("big-file");
-let daemon: Daemon;
-let client: ExecServerClient;
-
-beforeAll(async () => {
-  const started = await machineDaemon(["--fs-root", scratch.path]);
-  daemon = started.daemon;
-  client = await started.connect();
-});
-
-afterAll(async () => {
-  await client.close();
-  await daemon.stop();
-  scratch.dispose();
-});
+const machine = machineForFile(scratch, ["--fs-root", scratch.path]);
 
 function rssBytes(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
@@ -47,10 +32,10 @@ async function peakRssDuring(pid: number, work: () => Promise<void>): Promise<nu
 
 test("a 256 MiB binary file written and read back byte-exact through the SDK, daemon RSS bounded", async () => {
   const path = join(scratch.path, "big.bin");
-  const pid = daemon.proc.pid;
+  const pid = machine.daemon.proc.pid;
   // Warm the daemon's code paths so the baseline is not its cold start.
-  await client.fs.writeFile(join(scratch.path, "warm"), randomBytes(1024 * 1024));
-  await new Response(client.fs.openRead(join(scratch.path, "warm"))).arrayBuffer();
+  await machine.client.fs.writeFile(join(scratch.path, "warm"), randomBytes(1024 * 1024));
+  await new Response(machine.client.fs.openRead(join(scratch.path, "warm"))).arrayBuffer();
   const baseline = rssBytes(pid);
 
   const written = createHash("sha256");
@@ -65,7 +50,7 @@ test("a 256 MiB binary file written and read back byte-exact through the SDK, da
         controller.enqueue(piece);
       },
     });
-    await source.pipeTo(client.fs.openWrite(path));
+    await source.pipeTo(machine.client.fs.openWrite(path));
   });
   expect(statSync(path).size).toBe(FILE_BYTES);
   const writtenHash = written.digest("hex");
@@ -76,7 +61,7 @@ test("a 256 MiB binary file written and read back byte-exact through the SDK, da
   const read = createHash("sha256");
   let readBytes = 0;
   const readPeak = await peakRssDuring(pid, async () => {
-    for await (const part of client.fs.openRead(path)) {
+    for await (const part of machine.client.fs.openRead(path)) {
       read.update(part);
       readBytes += part.length;
     }

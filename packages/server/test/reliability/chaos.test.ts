@@ -161,46 +161,47 @@ describe("a client that vanishes mid-stream", () => {
 });
 
 describe("a client that vanishes mid-handshake", () => {
-  test("half an HTTP upgrade request", async () => {
+  /** `partway` takes a raw connection part of the way; it is then destroyed and must leave nothing behind. */
+  async function vanishes(label: string, partway: () => Promise<RawSocket>): Promise<void> {
     const fdsBefore = openFds(daemon.pid);
-    const socket = await RawSocket.open(daemon.port);
-    const request = upgradeRequest(daemon.port);
-    await socket.write(request.slice(0, request.length / 2));
-    await Bun.sleep(50);
+    const socket = await partway();
     socket.destroy();
     connectionsKilled++;
-    await expectAllGone(marker("half-upgrade").entry, [], fdsBefore);
-  });
+    await expectAllGone(marker(label).entry, [], fdsBefore);
+  }
 
-  test("upgraded, then gone before initialize", async () => {
-    const fdsBefore = openFds(daemon.pid);
-    const { status, socket } = await rawUpgrade(daemon.port);
-    expect(status).toBe(101);
-    socket.destroy();
-    connectionsKilled++;
-    await expectAllGone(marker("no-initialize").entry, [], fdsBefore);
-  });
+  test("half an HTTP upgrade request", () =>
+    vanishes("half-upgrade", async () => {
+      const socket = await RawSocket.open(daemon.port);
+      const request = upgradeRequest(daemon.port);
+      await socket.write(request.slice(0, request.length / 2));
+      await Bun.sleep(50);
+      return socket;
+    }));
 
-  test("initialize answered, then gone before initialized", async () => {
-    const fdsBefore = openFds(daemon.pid);
-    const { socket } = await rawUpgrade(daemon.port);
-    const response = await rawCall(socket, { id: 1, method: "initialize", params: { clientName: "x" } });
-    expect(response.result).toBeDefined();
-    socket.destroy();
-    connectionsKilled++;
-    await expectAllGone(marker("no-initialized").entry, [], fdsBefore);
-  });
+  test("upgraded, then gone before initialize", () =>
+    vanishes("no-initialize", async () => {
+      const { status, socket } = await rawUpgrade(daemon.port);
+      expect(status).toBe(101);
+      return socket;
+    }));
 
-  test("half a frame header", async () => {
-    const fdsBefore = openFds(daemon.pid);
-    const { socket } = await rawUpgrade(daemon.port);
-    const frame = clientFrame(JSON.stringify({ id: 1, method: "initialize", params: { clientName: "x".repeat(70_000) } }));
-    await socket.write(frame.subarray(0, 3));
-    await Bun.sleep(50);
-    socket.destroy();
-    connectionsKilled++;
-    await expectAllGone(marker("half-header").entry, [], fdsBefore);
-  });
+  test("initialize answered, then gone before initialized", () =>
+    vanishes("no-initialized", async () => {
+      const { socket } = await rawUpgrade(daemon.port);
+      const response = await rawCall(socket, { id: 1, method: "initialize", params: { clientName: "x" } });
+      expect(response.result).toBeDefined();
+      return socket;
+    }));
+
+  test("half a frame header", () =>
+    vanishes("half-header", async () => {
+      const { socket } = await rawUpgrade(daemon.port);
+      const frame = clientFrame(JSON.stringify({ id: 1, method: "initialize", params: { clientName: "x".repeat(70_000) } }));
+      await socket.write(frame.subarray(0, 3));
+      await Bun.sleep(50);
+      return socket;
+    }));
 });
 
 describe("a client that vanishes mid-write", () => {
