@@ -7,33 +7,29 @@ import { measureEcho } from "./workloads/echo-latency.ts";
 import { measureFileTransfer } from "./workloads/file-transfer.ts";
 import { measureIdle } from "./workloads/idle-scale.ts";
 import { measurePageEcho } from "./workloads/page-echo.ts";
-import type { Measurement, MeasureRequest } from "./workloads/measurement.ts";
+import type { Measurement, MeasureRequest, WorkloadId } from "./workloads/measurement.ts";
 import { measureProtocol } from "./workloads/protocol-overhead.ts";
 import { measureSlowConsumer } from "./workloads/slow-consumer.ts";
 import { measureSpawn } from "./workloads/spawn-rate.ts";
 import { measureThroughput } from "./workloads/throughput.ts";
 
+type Sizes = (typeof SIZES)[keyof typeof SIZES];
+
+/** Each workload's measuring function; a workload missing here does not compile. */
+const MEASURES: Record<WorkloadId, (request: MeasureRequest, sizes: Sizes) => Promise<Measurement>> = {
+  "pipe-throughput": (request, sizes) => measureThroughput(request.spec, sizes, request.expectedBytes ?? Number.NaN),
+  "pty-throughput": (request, sizes) => measureThroughput(request.spec, sizes, request.expectedBytes ?? Number.NaN),
+  "echo-latency": (request, sizes) => measureEcho(request.spec, sizes),
+  "spawn-rate": (request, sizes) => measureSpawn(request.spec, sizes),
+  "idle-scale": (request, sizes) => measureIdle(request.spec, sizes),
+  "slow-consumer": (request, sizes) => measureSlowConsumer(request.spec, sizes),
+  "protocol-overhead": (request, sizes) => measureProtocol(request.spec, sizes),
+  "page-echo": (request, sizes) => measurePageEcho(request.spec, sizes),
+  "file-transfer": (request) => measureFileTransfer(request.spec),
+};
+
 function measure(request: MeasureRequest): Promise<Measurement> {
-  const sizes = SIZES[request.mode];
-  switch (request.workload) {
-    case "pipe-throughput":
-    case "pty-throughput":
-      return measureThroughput(request.spec, sizes, request.expectedBytes ?? Number.NaN);
-    case "echo-latency":
-      return measureEcho(request.spec, sizes);
-    case "spawn-rate":
-      return measureSpawn(request.spec, sizes);
-    case "idle-scale":
-      return measureIdle(request.spec, sizes);
-    case "slow-consumer":
-      return measureSlowConsumer(request.spec, sizes);
-    case "protocol-overhead":
-      return measureProtocol(request.spec, sizes);
-    case "page-echo":
-      return measurePageEcho(request.spec, sizes);
-    case "file-transfer":
-      return measureFileTransfer(request.spec);
-  }
+  return MEASURES[request.workload](request, SIZES[request.mode]);
 }
 
 // The harness sends SIGTERM when a measurement overruns: leave no server behind.
