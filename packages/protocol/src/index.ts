@@ -18,6 +18,7 @@ export { MachineMethods, MachineNotifications, isMachineMethod, type MachineMeth
 export { parseParams, describeErrors } from "./validators.ts";
 export { protocolJsonSchema } from "./json-schema.ts";
 export { encodeBase64, decodeBase64 } from "#base64";
+export { parseMessage } from "./parse-message.ts";
 export { encodeOutputFrame, decodeOutputFrame, type OutputFrame } from "./output-frame.ts";
 export {
   WEBSOCKET_SUBPROTOCOL,

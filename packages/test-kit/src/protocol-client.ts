@@ -1,5 +1,6 @@
 import {
   decodeOutputFrame,
+  parseMessage,
   type MethodName,
   type NotificationParamsOf,
   type ParamsOf,
@@ -268,7 +269,7 @@ export class ProtocolClient {
     this.received++;
     let message: InboundMessage;
     try {
-      message = JSON.parse(text) as InboundMessage;
+      message = parseMessage(text) as InboundMessage;
     } catch {
       this.strays.push(text.slice(0, 300));
       return;

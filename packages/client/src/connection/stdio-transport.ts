@@ -1,4 +1,4 @@
-import { LineFramer, PauseGate, type OutboundMessage, type Transport, type TransportReceiver } from "@x/exec-protocol";
+import { LineFramer, parseMessage, PauseGate, type OutboundMessage, type Transport, type TransportReceiver } from "@x/exec-protocol";
 
 /**
  * Anything bytes can be written to: a web `WritableStream`, a Bun `FileSink`
@@ -117,7 +117,7 @@ export class StdioTransport implements Transport {
       if (this.ended) return false;
       let message: unknown;
       try {
-        message = JSON.parse(line);
+        message = parseMessage(line);
       } catch {
         this.finish(`the server sent a line that is not JSON: ${JSON.stringify(line.slice(0, 80))}`);
         void this.close();

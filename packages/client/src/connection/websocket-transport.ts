@@ -1,4 +1,4 @@
-import { decodeOutputFrame } from "@x/exec-protocol";
+import { decodeOutputFrame, parseMessage } from "@x/exec-protocol";
 import { createSocket, type SocketCredentials } from "#platform";
 import { closedError, timeoutError } from "../errors.ts";
 import { settledWithin } from "../timers.ts";
@@ -75,7 +75,7 @@ class WebSocketTransport implements Transport {
       const text = event.data;
       let message: unknown;
       try {
-        message = JSON.parse(text);
+        message = parseMessage(text);
       } catch {
         this.finish("the server sent a frame that is not JSON");
         void this.close();

