@@ -3,6 +3,7 @@ import { encodeBase64, ErrorCode, FS_MAX_BLOCK_BYTES, RpcError, decodeBase64 } f
 import type { FsRoots } from "./fs-roots.ts";
 import { FsLimits } from "./fs-limits.ts";
 import { osCall, osError, WRITE_NO_TRUNC } from "./os-error.ts";
+import type { ReadBudget } from "./read-budget.ts";
 
 interface OpenFile {
   readonly file: FileHandle;
@@ -17,7 +18,10 @@ export class FileHandles {
   private readonly opening = new Set<string>();
   private closed = false;
 
-  constructor(private readonly roots: FsRoots) {}
+  constructor(
+    private readonly roots: FsRoots,
+    private readonly readBudget: ReadBudget,
+  ) {}
 
   async open(handleId: string, path: string, shown: string, mode: "read" | "replace"): Promise<{ size: number }> {
     if (this.handles.has(handleId) || this.opening.has(handleId)) {
@@ -53,20 +57,27 @@ export class FileHandles {
 
   async readBlock(handleId: string, offset: number, len: number): Promise<{ chunk: string; eof: boolean }> {
     const handle = this.require(handleId);
-    const buffer = Buffer.allocUnsafe(len);
-    let filled = 0;
-    // A short read is not the end of the file: keep reading until the block is full or read returns 0.
-    while (filled < len) {
-      const { bytesRead } = await osCall(handle.shown, () => handle.file.read(buffer, filled, len - filled, offset + filled));
-      if (bytesRead === 0) break;
-      filled += bytesRead;
+    const release = this.readBudget.take(len, handle.shown);
+    try {
+      if (this.closed) throw RpcError.invalidRequest("connection is closed");
+      const buffer = Buffer.allocUnsafe(len);
+      let filled = 0;
+      // A short read is not the end of the file: keep reading until the block is full or read returns 0.
+      while (filled < len) {
+        const { bytesRead } = await osCall(handle.shown, () => handle.file.read(buffer, filled, len - filled, offset + filled));
+        if (bytesRead === 0) break;
+        filled += bytesRead;
+      }
+      let eof = filled < len;
+      if (!eof) {
+        const { size } = await osCall(handle.shown, () => handle.file.stat());
+        eof = offset + filled >= size;
+      }
+      if (this.closed) throw RpcError.invalidRequest("connection is closed");
+      return { chunk: encodeBase64(buffer.subarray(0, filled)), eof };
+    } finally {
+      release();
     }
-    let eof = filled < len;
-    if (!eof) {
-      const { size } = await osCall(handle.shown, () => handle.file.stat());
-      eof = offset + filled >= size;
-    }
-    return { chunk: encodeBase64(buffer.subarray(0, filled)), eof };
   }
 
   async writeBlock(handleId: string, offset: number, chunk: string): Promise<void> {

@@ -1,12 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { cp, lstat, mkdir, open, opendir, realpath, rename, rm, stat, unlink, type FileHandle } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { encodeBase64, decodeBase64, ErrorCode, RpcError, type MachineMethodName, type ParamsOf, type ResultOf } from "@x/exec-protocol";
+import { encodeBase64, decodeBase64, RpcError, type MachineMethodName, type ParamsOf, type ResultOf } from "@x/exec-protocol";
 import type { LiveSink } from "../process/output/live-sink.ts";
 import { FileHandles } from "./file-handles.ts";
 import { FsLimits } from "./fs-limits.ts";
 import type { FsRoots } from "./fs-roots.ts";
 import { FsWatches } from "./fs-watches.ts";
+import { ReadBudget } from "./read-budget.ts";
 import { osCall, osError, WRITE_EXCLUSIVE, WRITE_NO_TRUNC } from "./os-error.ts";
 import { walk } from "./walk.ts";
 import { parseWirePath, toWirePath, type WirePath } from "./wire-path.ts";
@@ -30,6 +31,9 @@ interface Target extends WirePath {
 export class FsHandler {
   private readonly handles: FileHandles;
   private readonly watches: FsWatches;
+  /** Bytes of fs/readFile and fs/readBlock in flight: at most `maxReadBytes` together. */
+  private readonly readBudget: ReadBudget;
+  private closed = false;
 
   readonly methods: { [M in FsMethodName]: FsImpl<M> } = {
     "fs/readFile": (p) => this.readFile(p),
@@ -121,12 +125,14 @@ export class FsHandler {
     sink: LiveSink,
     private readonly maxReadBytes: number,
   ) {
-    this.handles = new FileHandles(roots);
+    this.readBudget = new ReadBudget(maxReadBytes);
+    this.handles = new FileHandles(roots, this.readBudget);
     this.watches = new FsWatches(roots, sink);
   }
 
   /** The connection is gone: handles closed, watches stopped. */
   async close(): Promise<void> {
+    this.closed = true;
     this.watches.clear();
     await this.handles.closeAll();
   }
@@ -160,14 +166,23 @@ export class FsHandler {
       const available = Math.max(0, info.size - offset);
       const length = p.length === undefined ? available : Math.min(p.length, available);
       if (length > this.maxReadBytes) {
-        throw new RpcError(
-          ErrorCode.LimitExceeded,
+        throw RpcError.limitExceeded(
           `${t.shown} has ${available} bytes from offset ${offset}, more than one answer may carry (${this.maxReadBytes}, --max-message-bytes): ` +
             "read it in parts with offset/length, or with fs/open + fs/readBlock",
-          { size: info.size, maxBytes: this.maxReadBytes },
+          "--max-message-bytes",
+          length,
         );
       }
-      return { dataBase64: encodeBase64(await readFully(file, offset, length, t.shown)) };
+      const release = this.readBudget.take(length, t.shown);
+      try {
+        // The connection may have gone while the file was opened: nobody would get these bytes.
+        if (this.closed) throw RpcError.invalidRequest("connection is closed");
+        const bytes = await readFully(file, offset, length, t.shown);
+        if (this.closed) throw RpcError.invalidRequest("connection is closed");
+        return { dataBase64: encodeBase64(bytes) };
+      } finally {
+        release();
+      }
     } finally {
       await file.close().catch(() => {});
     }
