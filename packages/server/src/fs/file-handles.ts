@@ -1,8 +1,10 @@
-import { open, type FileHandle } from "node:fs/promises";
+import { constants } from "node:fs";
+import type { FileHandle } from "node:fs/promises";
 import { encodeBase64, ErrorCode, FS_MAX_BLOCK_BYTES, RpcError, decodeBase64 } from "@x/exec-protocol";
 import type { FsRoots } from "./fs-roots.ts";
 import { FsLimits } from "./fs-limits.ts";
-import { osCall, osError, WRITE_NO_TRUNC } from "./os-error.ts";
+import { osCall, WRITE_NO_TRUNC } from "./os-error.ts";
+import { openNonBlocking, regularStats } from "./regular-file.ts";
 import type { ReadBudget } from "./read-budget.ts";
 
 interface OpenFile {
@@ -36,16 +38,15 @@ export class FileHandles {
     this.opening.add(handleId);
     try {
       await this.roots.check(path, true, shown);
-      const file = await osCall(shown, () => open(path, mode === "replace" ? WRITE_NO_TRUNC : "r"));
+      const file = await openNonBlocking(path, mode === "replace" ? WRITE_NO_TRUNC : constants.O_RDONLY, shown);
       try {
         await this.roots.checkFd(file.fd, shown);
+        const info = await regularStats(file, shown, "open");
         if (mode === "replace") await osCall(shown, () => file.truncate(0));
-        const info = await osCall(shown, () => file.stat());
-        if (info.isDirectory()) throw osError("EISDIR", shown, "open");
         // The connection closed while this open was on its way: nobody could close it later.
         if (this.closed) throw RpcError.invalidRequest("connection is closed");
         this.handles.set(handleId, { file, writable: mode === "replace", shown });
-        return { size: info.size };
+        return { size: mode === "replace" ? 0 : info.size };
       } catch (error) {
         await file.close().catch(() => {});
         throw error;

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { cp, lstat, mkdir, open, opendir, realpath, rename, rm, stat, unlink, type FileHandle } from "node:fs/promises";
+import { constants } from "node:fs";
+import { cp, lstat, mkdir, opendir, realpath, rename, rm, stat, unlink, type FileHandle } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { encodeBase64, decodeBase64, RpcError, type MachineMethodName, type ParamsOf, type ResultOf } from "@x/exec-protocol";
 import type { LiveSink } from "../process/output/live-sink.ts";
@@ -9,6 +10,7 @@ import type { FsRoots } from "./fs-roots.ts";
 import { FsWatches } from "./fs-watches.ts";
 import { ReadBudget } from "./read-budget.ts";
 import { osCall, osError, WRITE_EXCLUSIVE, WRITE_NO_TRUNC } from "./os-error.ts";
+import { openNonBlocking, regularStats } from "./regular-file.ts";
 import { walk } from "./walk.ts";
 import { parseWirePath, toWirePath, type WirePath } from "./wire-path.ts";
 
@@ -157,11 +159,10 @@ export class FsHandler {
 
   private async readFile(p: ParamsOf<"fs/readFile">): Promise<ResultOf<"fs/readFile">> {
     const t = await this.target(p.path, true);
-    const file = await osCall(t.shown, () => open(t.path, "r"));
+    const file = await openNonBlocking(t.path, constants.O_RDONLY, t.shown);
     try {
       await this.roots.checkFd(file.fd, t.shown);
-      const info = await osCall(t.shown, () => file.stat());
-      if (info.isDirectory()) throw osError("EISDIR", t.shown, "read");
+      const info = await regularStats(file, t.shown, "read");
       const offset = p.offset ?? 0;
       const available = Math.max(0, info.size - offset);
       const length = p.length === undefined ? available : Math.min(p.length, available);
@@ -212,9 +213,10 @@ export class FsHandler {
   }
 
   private async writeAll(path: string, flags: number, mode: number, bytes: Uint8Array, shown: string): Promise<void> {
-    const file = await osCall(shown, () => open(path, flags, mode));
+    const file = await openNonBlocking(path, flags, shown, mode);
     try {
       await this.roots.checkFd(file.fd, shown);
+      await regularStats(file, shown, "write");
       await osCall(shown, () => file.truncate(0));
       await osCall(shown, () => file.writeFile(bytes));
     } finally {

@@ -57,7 +57,7 @@ export async function osCall<T>(path: string | undefined, work: () => Promise<T>
   }
 }
 
-const ERRNO: Record<string, number> = { EEXIST: 17, EISDIR: 21, ELOOP: 40 };
+const ERRNO: Record<string, number> = { EEXIST: 17, EISDIR: 21, EINVAL: 22, ELOOP: 40 };
 
 /** An OS-style error the server detects itself (e.g. EISDIR before reading a directory). */
 export function osError(code: keyof typeof ERRNO, path: string, syscall: string, detail?: string): RpcError {

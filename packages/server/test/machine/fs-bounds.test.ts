@@ -1,8 +1,9 @@
 import { expect, test } from "bun:test";
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { ExecServerError } from "@x/exec-client";
+import { ExecServerClient, ExecServerError } from "@x/exec-client";
 import { ErrorCode } from "@x/exec-protocol";
 import { machineForFile, scratchDir } from "./machine-daemon.ts";
 
@@ -50,4 +51,42 @@ test("a read larger than --max-message-bytes is -32003 with {limit, value}", asy
   const error = await machine.client.request("fs/readFile", { path }).catch((e: unknown) => e as ExecServerError);
   expect(error).toBeInstanceOf(ExecServerError);
   expect((error as ExecServerError).data).toEqual({ limit: "--max-message-bytes", value: 9 * 1024 * 1024 });
+});
+
+/** `work`'s outcome, or "timed out" after `ms`: a blocked daemon must fail the test, not hang it. */
+async function within<T>(ms: number, work: Promise<T>): Promise<T | "timed out"> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<"timed out">((resolve) => (timer = setTimeout(() => resolve("timed out"), ms)));
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+test("a FIFO is refused at once by fs/readFile, fs/writeFile and fs/open (EINVAL, not a regular file); other connections keep working", async () => {
+  const fifo = join(scratch.path, "pipe");
+  expect(spawnSync("mkfifo", [fifo]).status).toBe(0);
+  // Two reads at once: Bun's file pool has two threads, a blocking open would take both.
+  const refusals = [
+    machine.client.request("fs/readFile", { path: fifo }),
+    machine.client.request("fs/readFile", { path: fifo }),
+    machine.client.request("fs/writeFile", { path: fifo, dataBase64: "aGk=" }),
+    machine.client.request("fs/open", { handleId: "fifo-r", path: fifo }),
+    machine.client.request("fs/open", { handleId: "fifo-w", path: fifo, mode: "replace" }),
+  ].map((call) => within(5000, call.then(() => "answered", (e: unknown) => e)));
+  for (const outcome of await Promise.all(refusals)) {
+    expect(outcome).toBeInstanceOf(ExecServerError);
+    const error = outcome as ExecServerError;
+    expect(error.code).toBe(ErrorCode.OsError);
+    expect(error.data).toMatchObject({ code: "EINVAL", path: fifo });
+    expect(error.message).toContain("not a regular file");
+  }
+  const other = await ExecServerClient.connectWebSocket({ url: machine.daemon.url!, clientName: "fifo-other" });
+  try {
+    const ran = await within(5000, other.run(["echo", "still here"], { cwd: scratch.path, env: { PATH: "/usr/bin:/bin", HOME: scratch.path } }));
+    expect(ran === "timed out" ? ran : ran.stdout).toBe("still here\n");
+  } finally {
+    await other.close();
+  }
 });
