@@ -27,6 +27,8 @@ class Watch {
   private overflowed = false;
   private timer: Timer | undefined;
   private flushing = false;
+  /** A flush came while another was waiting for the connection: run again after it. */
+  private rerun = false;
   private closed = false;
 
   constructor(
@@ -75,6 +77,8 @@ class Watch {
   }
 
   private async flush(): Promise<void> {
+    // This timer has fired: a new event must be able to set the next one.
+    this.timer = undefined;
     try {
       await this.flushOnce();
     } catch {
@@ -83,13 +87,16 @@ class Watch {
   }
 
   private async flushOnce(): Promise<void> {
-    if (this.flushing) return;
+    if (this.flushing) {
+      this.rerun = true;
+      return;
+    }
     this.flushing = true;
+    this.rerun = false;
     try {
       const raw = this.raw;
       this.raw = [];
       this.queue.push(...(await this.classify(raw)));
-      this.timer = undefined;
       // Behind: keep gathering (bounded) and send once the connection drains.
       while (!this.closed && !this.sink.writable) await this.sink.whenWritable();
       if (this.closed) return;
@@ -101,7 +108,7 @@ class Watch {
       if (changes.length > 0) this.sink.send({ method: "fs/changed", params: { watchId: this.watchId, changes } });
     } finally {
       this.flushing = false;
-      if (!this.closed && (this.raw.length > 0 || this.overflowed) && this.timer === undefined) {
+      if (!this.closed && (this.rerun || this.raw.length > 0 || this.overflowed) && this.timer === undefined) {
         this.timer = setTimeout(() => void this.flush(), FsLimits.watchCoalesceMs);
       }
     }
