@@ -40,7 +40,9 @@ export class HttpRequests {
     }
     if (url.protocol !== "http:" && url.protocol !== "https:") throw RpcError.invalidParams(`url must be http: or https:, not ${url.protocol}`);
     if (p.streamResponse && p.requestId === undefined) throw RpcError.invalidParams("streamResponse needs a requestId to name the deltas");
-    if (p.requestId !== undefined && this.streamIds.has(p.requestId)) throw RpcError.invalidRequest(`request ${p.requestId} is still streaming`);
+    if (p.requestId !== undefined && this.streamIds.has(p.requestId)) {
+      throw RpcError.invalidRequest(`request ${p.requestId} is still running or streaming on this connection: use another requestId`);
+    }
     if (p.body && p.body.length % 4 !== 0) throw RpcError.invalidParams("body is not base64 (length must be a multiple of 4)");
     if (this.closed) throw RpcError.invalidRequest("connection is closed");
     if (this.inFlight.size >= HttpLimits.maxInFlight) {
@@ -57,10 +59,14 @@ export class HttpRequests {
     const controller = new AbortController();
     const key = Symbol();
     this.inFlight.set(key, controller);
+    // Taken before the fetch: two streams with one id would interleave their deltas.
+    const streamId = p.streamResponse ? p.requestId! : undefined;
+    if (streamId !== undefined) this.streamIds.add(streamId);
     const timer = setTimeout(() => controller.abort(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
     const finish = () => {
       clearTimeout(timer);
       this.inFlight.delete(key);
+      if (streamId !== undefined) this.streamIds.delete(streamId);
     };
     let response: Response;
     try {
@@ -80,14 +86,9 @@ export class HttpRequests {
       headers: [...response.headers].map(([name, value]) => ({ name, value }) satisfies HttpHeader),
       url: response.url || url.href,
     };
-    if (p.streamResponse) {
-      const requestId = p.requestId!;
-      this.streamIds.add(requestId);
+    if (streamId !== undefined) {
       // After the answer: the response goes out before the first delta.
-      setTimeout(() => void this.pump(response, requestId, controller).finally(() => {
-        this.streamIds.delete(requestId);
-        finish();
-      }), 0);
+      setTimeout(() => void this.pump(response, streamId, controller).finally(finish), 0);
       return { ...head, body: null };
     }
     try {

@@ -160,6 +160,23 @@ describe("http/request streamed", () => {
     raw.close();
   });
 
+  test("one requestId streams once at a time: a second request with it is refused while the first waits for its head", async () => {
+    const raw = await ProtocolClient.connect(daemon);
+    await raw.call("initialize", { clientName: "http-dup" });
+    raw.notify("initialized");
+    const params = { method: "GET", url: `${base}/slow`, requestId: "dup", streamResponse: true, timeoutMs: 1500 };
+    const first = raw.request("http/request", params);
+    await Bun.sleep(100);
+    const second = (await raw.request("http/request", params)) as { error?: { code: number; message: string } };
+    expect(second.error?.code).toBe(ErrorCode.InvalidRequest);
+    expect(second.error?.message).toContain("dup is still running or streaming");
+    // The first fails (timeout) and gives the id back.
+    expect(((await first) as { error?: { data?: unknown } }).error?.data).toMatchObject({ reason: "timeout" });
+    const again = await raw.call("http/request", { method: "GET", url: `${base}/empty`, requestId: "dup", streamResponse: true });
+    expect(again.status).toBe(204);
+    raw.close();
+  });
+
   test("client.fetch resolves a standard Response that streams", async () => {
     dripCount = 0;
     const response = await client.fetch(`${base}/drip?n=5`);
