@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { daemonCommand, startDaemon, type Daemon } from "@x/exec-test-kit/daemon.ts";
 import { LeakGuard } from "@x/exec-test-kit/leak-guard.ts";
 import { ProtocolClient } from "@x/exec-test-kit/protocol-client.ts";
+import { rawUpgrade } from "@x/exec-test-kit/raw-socket.ts";
 import { startParams } from "@x/exec-test-kit/start-params.ts";
 
 // After every daemon of this file is stopped: nothing it started is left, zombies included.
@@ -40,6 +41,21 @@ describe("websocket access", () => {
     const ok = await ProtocolClient.overWebSocket(daemon.url!, { Authorization: "Bearer s3cret" });
     await ok.handshake();
     ok.close();
+  });
+
+  test("the token offered as a subprotocol is accepted but never echoed; exec-server.v0 is answered when offered", async () => {
+    const port = Number(new URL(daemon.url!).port);
+    const bearer = `exec-server.bearer.${Buffer.from("s3cret").toString("base64url")}`;
+    const alone = await rawUpgrade(port, { "Sec-WebSocket-Protocol": bearer });
+    alone.socket.destroy();
+    expect(alone.status).toBe(101);
+    expect(alone.head.toLowerCase()).not.toContain("sec-websocket-protocol");
+    expect(alone.head).not.toContain(bearer);
+    const both = await rawUpgrade(port, { "Sec-WebSocket-Protocol": `${bearer}, exec-server.v0` });
+    both.socket.destroy();
+    expect(both.status).toBe(101);
+    expect(both.head).toMatch(/sec-websocket-protocol: exec-server\.v0\r\n/i);
+    expect(both.head).not.toContain(bearer);
   });
 
   test("browser Origins are refused with 403 unless allowed", async () => {

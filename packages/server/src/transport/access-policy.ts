@@ -37,12 +37,13 @@ export function checkHttpRequest(request: Request, policy: AccessPolicy): Refusa
 }
 
 /**
- * The subprotocol to answer with: a browser that offers any fails the
- * handshake unless one comes back. Ours if offered, else the first offered.
+ * The subprotocol to answer with: ours when offered, else none. Never another
+ * offered value: that may be the token or a ticket, and the answer header would
+ * echo it (a browser that offers only credentials then fails the handshake,
+ * which is what it should do: it must offer exec-server.v0 too).
  */
 export function chooseSubprotocol(request: Request): string | undefined {
-  const offered = offeredSubprotocols(request);
-  return offered.includes(WEBSOCKET_SUBPROTOCOL) ? WEBSOCKET_SUBPROTOCOL : offered[0];
+  return offeredSubprotocols(request).includes(WEBSOCKET_SUBPROTOCOL) ? WEBSOCKET_SUBPROTOCOL : undefined;
 }
 
 function checkOrigin(request: Request, policy: AccessPolicy): Refusal | undefined {

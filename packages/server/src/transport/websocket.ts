@@ -77,7 +77,9 @@ export function listenWebSocket(server: ExecServer, options: WebSocketListenOpti
       }
       const peer = `websocket ${options.unix !== undefined ? "unix" : (httpServer.requestIP(request)?.address ?? "?")}`;
       const subprotocol = chooseSubprotocol(request);
-      const headers = subprotocol === undefined ? undefined : { "sec-websocket-protocol": subprotocol };
+      // Bun echoes the first offered subprotocol when the answer names none (oven-sh/bun#26038);
+      // an empty value makes it send no header at all.
+      const headers = { "sec-websocket-protocol": subprotocol ?? "" };
       if (httpServer.upgrade(request, { data: { peer, awaitingPong: false }, headers })) return undefined;
       return new Response("expected a websocket upgrade\n", { status: 426 });
     },
