@@ -1,6 +1,6 @@
 import { constants } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
-import { encodeBase64, ErrorCode, FS_MAX_BLOCK_BYTES, RpcError, decodeBase64 } from "@x/exec-protocol";
+import { encodeBase64, FS_MAX_BLOCK_BYTES, RpcError, decodeBase64 } from "@x/exec-protocol";
 import type { FsRoots } from "./fs-roots.ts";
 import { FsLimits } from "./fs-limits.ts";
 import { osCall, WRITE_NO_TRUNC } from "./os-error.ts";
@@ -30,9 +30,10 @@ export class FileHandles {
       throw RpcError.invalidRequest(`handle ${handleId} is already open`);
     }
     if (this.handles.size + this.opening.size >= FsLimits.maxOpenHandles) {
-      throw new RpcError(
-        ErrorCode.LimitExceeded,
+      throw RpcError.limitExceeded(
         `too many open handles: this connection has ${FsLimits.maxOpenHandles} (close some with fs/close)`,
+        "openHandles",
+        FsLimits.maxOpenHandles,
       );
     }
     this.opening.add(handleId);
@@ -86,10 +87,10 @@ export class FileHandles {
     if (!handle.writable) throw RpcError.invalidRequest(`handle ${handleId} was opened for reading (open it with mode "replace" to write)`);
     if (chunk.length % 4 !== 0) throw RpcError.invalidParams("chunk is not base64 (length must be a multiple of 4)");
     if ((chunk.length / 4) * 3 > FS_MAX_BLOCK_BYTES + 2) {
-      throw new RpcError(ErrorCode.LimitExceeded, `a block is at most ${FS_MAX_BLOCK_BYTES} bytes; split the write`);
+      throw blockTooLarge();
     }
     const bytes = decodeBase64(chunk);
-    if (bytes.length > FS_MAX_BLOCK_BYTES) throw new RpcError(ErrorCode.LimitExceeded, `a block is at most ${FS_MAX_BLOCK_BYTES} bytes; split the write`);
+    if (bytes.length > FS_MAX_BLOCK_BYTES) throw blockTooLarge();
     let written = 0;
     while (written < bytes.length) {
       const { bytesWritten } = await osCall(handle.shown, () =>
@@ -118,4 +119,8 @@ export class FileHandles {
     if (!handle) throw RpcError.invalidRequest(`unknown handle ${handleId} (not opened with fs/open, or closed)`);
     return handle;
   }
+}
+
+function blockTooLarge(): RpcError {
+  return RpcError.limitExceeded(`a block is at most ${FS_MAX_BLOCK_BYTES} bytes; split the write`, "blockBytes", FS_MAX_BLOCK_BYTES);
 }

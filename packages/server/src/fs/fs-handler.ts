@@ -171,7 +171,7 @@ export class FsHandler {
           `${t.shown} has ${available} bytes from offset ${offset}, more than one answer may carry (${this.maxReadBytes}, --max-message-bytes): ` +
             "read it in parts with offset/length, or with fs/open + fs/readBlock",
           "--max-message-bytes",
-          length,
+          this.maxReadBytes,
         );
       }
       const release = this.readBudget.take(length, t.shown);

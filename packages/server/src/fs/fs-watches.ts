@@ -1,7 +1,7 @@
 import { watch, type FSWatcher } from "node:fs";
 import { lstat } from "node:fs/promises";
 import { join } from "node:path";
-import { ErrorCode, RpcError, type FsChange } from "@x/exec-protocol";
+import { RpcError, type FsChange } from "@x/exec-protocol";
 import type { LiveSink } from "../process/output/live-sink.ts";
 import { FsLimits } from "./fs-limits.ts";
 import { toRpcError } from "./os-error.ts";
@@ -167,7 +167,7 @@ export class FsWatches {
     if (this.closed) throw RpcError.invalidRequest("connection is closed");
     if (this.watches.has(watchId)) throw RpcError.invalidRequest(`watch ${watchId} already exists`);
     if (this.watches.size >= FsLimits.maxWatches) {
-      throw new RpcError(ErrorCode.LimitExceeded, `too many watches: this connection has ${FsLimits.maxWatches} (fs/unwatch some)`);
+      throw RpcError.limitExceeded(`too many watches: this connection has ${FsLimits.maxWatches} (fs/unwatch some)`, "watches", FsLimits.maxWatches);
     }
     let created: Watch;
     try {

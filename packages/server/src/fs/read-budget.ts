@@ -17,7 +17,7 @@ export class ReadBudget {
         `reading ${bytes} bytes of ${shown} would hold ${this.used + bytes} bytes of reads in flight on this connection ` +
           `(at most ${this.limit}, --max-message-bytes): wait for the reads already running`,
         "readBytesInFlight",
-        this.used + bytes,
+        this.limit,
       );
     }
     this.used += bytes;

@@ -46,7 +46,11 @@ export class HttpRequests {
     if (p.body && p.body.length % 4 !== 0) throw RpcError.invalidParams("body is not base64 (length must be a multiple of 4)");
     if (this.closed) throw RpcError.invalidRequest("connection is closed");
     if (this.inFlight.size >= HttpLimits.maxInFlight) {
-      throw new RpcError(ErrorCode.LimitExceeded, `too many http requests in flight on this connection (limit ${HttpLimits.maxInFlight})`);
+      throw RpcError.limitExceeded(
+        `too many http requests in flight on this connection (limit ${HttpLimits.maxInFlight})`,
+        "httpRequestsInFlight",
+        HttpLimits.maxInFlight,
+      );
     }
     const headers = new Headers();
     try {

@@ -26,7 +26,7 @@ test("parallel fs/readFile and fs/readBlock share one budget of --max-message-by
   for (const error of refused) {
     expect(error).toBeInstanceOf(ExecServerError);
     expect((error as ExecServerError).code).toBe(ErrorCode.LimitExceeded);
-    expect((error as ExecServerError).data).toMatchObject({ limit: "readBytesInFlight" });
+    expect((error as ExecServerError).data).toMatchObject({ limit: "readBytesInFlight", value: MAX_MESSAGE });
   }
   const first = answered[0] as PromiseFulfilledResult<{ dataBase64: string }>;
   expect(Buffer.from(first.value.dataBase64, "base64").equals(content)).toBe(true);
@@ -37,7 +37,7 @@ test("parallel fs/readFile and fs/readBlock share one budget of --max-message-by
     Array.from({ length: 16 }, (_, i) => machine.client.request("fs/readBlock", { handleId: "b", offset: (i % 5) * 1024 * 1024, len: 1024 * 1024 })),
   );
   const blockRefused = blocks.filter((s) => s.status === "rejected").map((s) => (s as PromiseRejectedResult).reason as ExecServerError);
-  for (const error of blockRefused) expect(error.data).toMatchObject({ limit: "readBytesInFlight" });
+  for (const error of blockRefused) expect(error.data).toMatchObject({ limit: "readBytesInFlight", value: MAX_MESSAGE });
   await machine.client.request("fs/close", { handleId: "b" });
 
   // The budget is given back: a read afterwards is answered.
@@ -50,7 +50,7 @@ test("a read larger than --max-message-bytes is -32003 with {limit, value}", asy
   writeFileSync(path, new Uint8Array(9 * 1024 * 1024));
   const error = await machine.client.request("fs/readFile", { path }).catch((e: unknown) => e as ExecServerError);
   expect(error).toBeInstanceOf(ExecServerError);
-  expect((error as ExecServerError).data).toEqual({ limit: "--max-message-bytes", value: 9 * 1024 * 1024 });
+  expect((error as ExecServerError).data).toEqual({ limit: "--max-message-bytes", value: MAX_MESSAGE });
 });
 
 /** `work`'s outcome, or "timed out" after `ms`: a blocked daemon must fail the test, not hang it. */

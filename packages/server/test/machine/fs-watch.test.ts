@@ -121,7 +121,7 @@ describe("fs/watch", () => {
     await expectRpcError(client.request("fs/unwatch", { watchId: "dup" }), ErrorCode.InvalidRequest);
     const watches: FsWatch[] = [];
     for (let i = 0; i < 32; i++) watches.push(await client.fs.watch(scratch.path));
-    await expectRpcError(client.fs.watch(scratch.path), ErrorCode.LimitExceeded);
+    expect((await expectRpcError(client.fs.watch(scratch.path), ErrorCode.LimitExceeded)).data).toEqual({ limit: "watches", value: 32 });
     await Promise.all(watches.map((w) => w.close()));
     await (await client.fs.watch(scratch.path)).close();
   });

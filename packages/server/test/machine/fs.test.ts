@@ -90,6 +90,7 @@ describe("whole files", () => {
     writeFileSync(at("big"), new Uint8Array(MAX_MESSAGE + 1));
     const error = await expectRpcError(client.fs.readFile(at("big")), ErrorCode.LimitExceeded);
     expect(error.message).toContain("fs/readBlock");
+    expect(error.data).toEqual({ limit: "--max-message-bytes", value: MAX_MESSAGE });
     expect((await client.fs.readFile(at("big"), { offset: MAX_MESSAGE - 2 })).length).toBe(3);
   });
 
@@ -203,10 +204,11 @@ describe("handles", () => {
     writeFileSync(at("replace-me"), "old content that is longer");
     await client.request("fs/open", { handleId: "w", path: at("replace-me"), mode: "replace" });
     await client.request("fs/writeBlock", { handleId: "w", offset: 0, chunk: encodeBase64(new TextEncoder().encode("new")) });
-    await expectRpcError(
+    const tooBig = await expectRpcError(
       client.request("fs/writeBlock", { handleId: "w", offset: 3, chunk: encodeBase64(new Uint8Array(1024 * 1024 + 1)) }),
       ErrorCode.LimitExceeded,
     );
+    expect(tooBig.data).toEqual({ limit: "blockBytes", value: 1024 * 1024 });
     await client.request("fs/close", { handleId: "w" });
     expect(readFileSync(at("replace-me"), "utf8")).toBe("new");
   });
@@ -214,7 +216,8 @@ describe("handles", () => {
   test("at most 128 open handles per connection; they close with the connection", async () => {
     const extra = await machineClient();
     for (let i = 0; i < 128; i++) await extra.request("fs/open", { handleId: `h${i}`, path: at("bin") });
-    await expectRpcError(extra.request("fs/open", { handleId: "h128", path: at("bin") }), ErrorCode.LimitExceeded);
+    const tooMany = await expectRpcError(extra.request("fs/open", { handleId: "h128", path: at("bin") }), ErrorCode.LimitExceeded);
+    expect(tooMany.data).toEqual({ limit: "openHandles", value: 128 });
     await extra.request("fs/close", { handleId: "h0" });
     await extra.request("fs/open", { handleId: "h128", path: at("bin") });
     await extra.close();

@@ -131,7 +131,8 @@ describe("http/request bounds", () => {
       client.request("http/request", { method: "GET", url: `${base}/slow`, timeoutMs: 1000 }).catch((error) => error),
     );
     await Bun.sleep(100);
-    await expectRpcError(client.request("http/request", { method: "GET", url: `${base}/echo` }), ErrorCode.LimitExceeded);
+    const refused = await expectRpcError(client.request("http/request", { method: "GET", url: `${base}/echo` }), ErrorCode.LimitExceeded);
+    expect(refused.data).toEqual({ limit: "httpRequestsInFlight", value: 16 });
     for (const outcome of await Promise.all(slow)) expect(outcome).toMatchObject({ code: ErrorCode.HttpFailed, data: { reason: "timeout" } });
     expect((await client.request("http/request", { method: "GET", url: `${base}/echo` })).status).toBe(200);
   });
