@@ -39,8 +39,8 @@ export async function writeOut(stream: "stdout" | "stderr", data: Uint8Array | s
 /**
  * Connects the local terminal to one remote process: its output to stdout
  * (stderr to stderr), once each and in seq order; keys and EOF to it. Ends at
- * the process's exit (after its output), at the detach key, or when the
- * connection is lost for good.
+ * the process's exit (after its output), at the detach key, when a write to
+ * it fails, or when the connection is lost for good.
  */
 export async function streamProcess(options: StreamOptions): Promise<StreamEnd> {
   const { client, handle, terminal, tty } = options;
@@ -124,15 +124,38 @@ export async function streamProcess(options: StreamOptions): Promise<StreamEnd> 
     const { cols, rows } = terminal.size();
     void handle.resize(cols, rows).catch(() => {});
   }
+  // One write in flight at a time, stdin paused meanwhile: a fast producer waits for the
+  // process instead of piling its bytes up in our memory, and EOF goes after the last byte.
+  let writing: Promise<boolean> = Promise.resolve(true);
+  const send = (keys: Uint8Array) => {
+    process.stdin.pause();
+    writing = handle.write(keys).then(
+      () => {
+        if (!finished) process.stdin.resume();
+        return true;
+      },
+      async (error: Error) => {
+        // A process that exits without reading all of its input is not an error of ours.
+        const exitedSoon = await Promise.race([exit.then(() => true, () => false), Bun.sleep(CLOSE_WAIT_MS).then(() => false)]);
+        if (!exitedSoon) finish({ kind: "lost", message: `writing to the process: ${error.message}` });
+        return false;
+      },
+    );
+  };
   const onData = (data: Uint8Array) => {
     // Watching only, Ctrl-C has nowhere to go: it leaves, like the detach key.
     if (tty && !options.input && data.includes(CTRL_C)) return finish({ kind: "detached" });
     const detach = tty ? data.indexOf(DETACH_KEY) : -1;
     const keys = detach === -1 ? data : data.subarray(0, detach);
-    if (options.input && keys.byteLength > 0) void handle.write(keys).catch(() => {});
+    if (options.input && keys.byteLength > 0) send(keys);
     if (detach !== -1) finish({ kind: "detached" });
   };
-  const onEnd = () => void (options.input && handle.closeStdin().catch(() => {}));
+  const onEnd = () => {
+    if (!options.input) return;
+    void writing.then(async (ok) => {
+      if (ok && !finished) await handle.closeStdin().catch(() => {});
+    });
+  };
   process.stdin.on("data", onData);
   process.stdin.on("end", onEnd);
   // Without a local terminal, Ctrl-C reaches us as a signal: pass it on.

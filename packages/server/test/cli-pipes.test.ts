@@ -50,6 +50,12 @@ describe("exec-server run -T in a pipeline", () => {
     expect(result.stdout.split(/\s+/).filter(Boolean)).toEqual(["10000000", "run=0"]);
   });
 
+  test("piped stdin reaches the process whole", async () => {
+    const result = await pipeline(`head -c 20000000 /dev/zero | RUN -- sh -c 'sleep 1; wc -c'; echo "run=$?"`);
+    expect(result.stderr).toBe("");
+    expect(result.stdout.split(/\s+/).filter(Boolean)).toEqual(["20000000", "run=0"]);
+  });
+
   test("the exit code comes through", async () => {
     const result = await pipeline(`RUN -- sh -c 'echo out; echo err >&2; exit 7'; echo "run=$?"`);
     expect(result.stdout).toBe("out\nrun=7\n");
