@@ -17,8 +17,9 @@ export interface ProcessRpc {
 
 const WRITE_PIECE_BYTES = 1024 * 1024;
 // Write ids are unique across every client of this runtime (an attached writer shares the
-// server's per-process id memory with the owner): a random prefix and a counter.
-const WRITE_ID_PREFIX = crypto.randomUUID().slice(0, 13);
+// server's per-process id memory with the owner): a random prefix and a counter. Not
+// crypto.randomUUID: browsers have it only in secure contexts (a page on plain http:).
+const WRITE_ID_PREFIX = Array.from(crypto.getRandomValues(new Uint8Array(8)), (byte) => byte.toString(16).padStart(2, "0")).join("");
 let writeCounter = 0;
 const FETCH_MAX_BYTES = 256 * 1024;
 const encoder = new TextEncoder();
