@@ -2,7 +2,7 @@ import { ExecServerClient, ExecServerError, type ProcessHandle } from "@x/exec-c
 import { ErrorCode } from "@x/exec-protocol";
 import { CONNECT_USAGE, parseCommand, type ConnectArgs } from "./command-options.ts";
 import { LocalTerminal } from "./local-terminal.ts";
-import { flushOutput, streamProcess } from "./process-stream.ts";
+import { streamProcess, writeOut } from "./process-stream.ts";
 
 export const ATTACH_USAGE = `Usage: exec-server attach URL --session S --process P [options]
 
@@ -50,26 +50,35 @@ export async function main(argv: string[]): Promise<number> {
   }
   const { client, handle, shared } = joined;
   const tty = handle.tty && terminal.isTty;
-  const end = await streamProcess({
-    client,
-    handle,
-    sessionId: shared ? sessionId : undefined,
-    terminal,
-    tty,
-    input: !readOnly,
-    snapshot: true,
-  });
-  await flushOutput();
-  if (end.kind === "detached") {
-    process.stderr.write(`\r\n[detached; to return: exec-server attach ${target.url} --session ${sessionId} --process ${processId}]\r\n`);
-  }
   // A taken-back session may hold other processes: leave it as found, never end it here.
-  await (shared ? client.close() : client.detach());
-  if (end.kind === "lost") {
-    process.stderr.write(`exec-server attach: ${end.message}\n`);
+  const leave = () => (shared ? client.close() : client.detach()).catch(() => {});
+  try {
+    const end = await streamProcess({
+      client,
+      handle,
+      sessionId: shared ? sessionId : undefined,
+      terminal,
+      tty,
+      input: !readOnly,
+      snapshot: true,
+    });
+    if (end.kind === "detached") {
+      await writeOut(
+        "stderr",
+        `\r\n[detached; to return: exec-server attach ${target.url} --session ${sessionId} --process ${processId}]\r\n`,
+      );
+    }
+    await leave();
+    if (end.kind === "lost") {
+      await writeOut("stderr", `exec-server attach: ${end.message}\n`);
+      return 1;
+    }
+    return end.kind === "exited" ? end.exitCode : 0;
+  } catch (error) {
+    await writeOut("stderr", `exec-server attach: ${(error as Error).message}\n`);
+    await leave();
     return 1;
   }
-  return end.kind === "exited" ? end.exitCode : 0;
 }
 
 interface Joined {

@@ -1,10 +1,10 @@
-import type { DecodedOutputChunk, ExecServerClient, ProcessHandle } from "@x/exec-client";
+import type { ExecServerClient, ProcessHandle } from "@x/exec-client";
 import type { LocalTerminal } from "./local-terminal.ts";
 
 /** The detach key, Ctrl-] (as telnet): leaves the process running in its resumable session. */
 export const DETACH_KEY = 0x1d;
 const CTRL_C = 0x03;
-/** How long output may trail the exit before we stop waiting for it. */
+/** How long output may trail the exit (a descendant holding the PTY) before we stop waiting for it. */
 const CLOSE_WAIT_MS = 2000;
 
 export type StreamEnd =
@@ -27,58 +27,93 @@ export interface StreamOptions {
 }
 
 /**
+ * Writes to our stdout or stderr and resolves once the bytes are handed on.
+ * Every write of these commands goes through here, one at a time, so order is
+ * kept and a slow reader of the pipe slows the process's output (through the
+ * SDK's bounded buffer) instead of losing its end at our exit.
+ */
+export async function writeOut(stream: "stdout" | "stderr", data: Uint8Array | string): Promise<void> {
+  await Bun.write(stream === "stderr" ? Bun.stderr : Bun.stdout, data);
+}
+
+/**
  * Connects the local terminal to one remote process: its output to stdout
  * (stderr to stderr), once each and in seq order; keys and EOF to it. Ends at
- * the process's exit (after its output), at the detach key, or when the
- * connection is lost for good.
+ * the process's exit (after its output), at the detach key, when a write to
+ * it fails, or when the connection is lost for good.
  */
 export async function streamProcess(options: StreamOptions): Promise<StreamEnd> {
   const { client, handle, terminal, tty } = options;
-  const mine = (event: { processId: string; sessionId?: string }) =>
-    event.processId === handle.id && event.sessionId === options.sessionId;
-  let drawnSeq = 0;
-  let held: DecodedOutputChunk[] | undefined = [];
-  const draw = (chunk: DecodedOutputChunk) => {
-    if (chunk.seq <= drawnSeq) return;
-    drawnSeq = chunk.seq;
-    (chunk.stream === "stderr" ? process.stderr : process.stdout).write(chunk.data);
+  let resolveEnd!: (end: StreamEnd) => void;
+  const ended = new Promise<StreamEnd>((resolve) => (resolveEnd = resolve));
+  let finished = false;
+  const finish = (end: StreamEnd) => {
+    if (finished) return;
+    finished = true;
+    resolveEnd(end);
   };
-  let finish!: (end: StreamEnd) => void;
-  const ended = new Promise<StreamEnd>((resolve) => (finish = resolve));
   let exitCode: number | undefined;
-  const subscriptions = [
-    client.on("output", (event) => {
-      if (!mine(event)) return;
-      if (held) held.push(event);
-      else draw(event);
-    }),
-    client.on("exited", (event) => {
-      if (!mine(event)) return;
-      exitCode = event.exitCode;
-      // Output can trail the exit (a descendant holding the PTY): wait for `closed`, boundedly.
-      setTimeout(() => finish({ kind: "exited", exitCode: event.exitCode }), CLOSE_WAIT_MS).unref();
-    }),
-    client.on("closed", (event) => {
-      if (mine(event) && exitCode !== undefined) finish({ kind: "exited", exitCode });
-    }),
-    client.on("disconnect", (error) => finish({ kind: "lost", message: error.message })),
-  ];
+  const lostConnection = client.on("disconnect", (error) => finish({ kind: "lost", message: error.message }));
 
+  let afterSeq = 0;
   let exitedBefore: number | undefined;
   if (options.snapshot) {
     const snapshot = await handle.snapshot({ serialize: handle.tty });
-    if (handle.tty) process.stdout.write(`\x1b[H\x1b[2J\x1b[3J${snapshot.serialized ?? snapshot.terminal}`);
+    if (handle.tty) await writeOut("stdout", `\x1b[H\x1b[2J\x1b[3J${snapshot.serialized ?? snapshot.terminal}`);
     else {
-      process.stdout.write(snapshot.stdout);
-      process.stderr.write(snapshot.stderr);
+      await writeOut("stdout", snapshot.stdout);
+      await writeOut("stderr", snapshot.stderr);
     }
-    drawnSeq = snapshot.seq;
+    afterSeq = snapshot.seq;
     if (!snapshot.running && snapshot.exitCode !== null) exitedBefore = snapshot.exitCode;
   }
-  const pending = held;
-  held = undefined;
-  for (const chunk of pending) draw(chunk);
-  if (exitedBefore !== undefined) finish({ kind: "exited", exitCode: exitedBefore });
+
+  // `output()` holds what arrived before we got here (even before the start answer),
+  // pauses the connection while we are behind, and ends when the output is closed. Held
+  // however long a write to our stdout blocks: a slow reader of the pipe must lose nothing.
+  let drawnSeq = afterSeq;
+  let arrivedSeq = afterSeq;
+  const arrivals = client.on("output", (event) => {
+    if (event.processId === handle.id && event.sessionId === options.sessionId) arrivedSeq = Math.max(arrivedSeq, event.seq);
+  });
+  let cutoff = Infinity;
+  let waiter: { readonly seq: number; readonly resolve: () => void } | undefined;
+  const follow = (async () => {
+    for await (const chunk of handle.output({ afterSeq, holdIdleMs: Number.POSITIVE_INFINITY })) {
+      if (finished) return;
+      await writeOut(chunk.stream === "stderr" ? "stderr" : "stdout", chunk.data);
+      drawnSeq = chunk.seq;
+      if (waiter && drawnSeq >= waiter.seq) waiter.resolve();
+      if (drawnSeq >= cutoff) return;
+    }
+  })();
+  follow.catch((error: Error) => finish({ kind: "lost", message: error.message }));
+  const followDone = follow.then(
+    () => true,
+    () => true,
+  );
+  /** Resolves once output through `seq` is drawn, or the output ended. */
+  const drawnThrough = (seq: number): Promise<unknown> =>
+    drawnSeq >= seq ? Promise.resolve() : Promise.race([followDone, new Promise<void>((resolve) => (waiter = { seq, resolve }))]);
+
+  const exit = exitedBefore === undefined ? handle.exited : Promise.resolve({ exitCode: exitedBefore });
+  exit.then(
+    async (status) => {
+      exitCode = status.exitCode;
+      // All output sent before the exit is drawn, however slow our reader is. Output can
+      // trail the exit (a descendant holding the PTY): that gets CLOSE_WAIT_MS to come,
+      // then what arrived is drawn and we stop. Joined after the exit, the snapshot has it all.
+      await drawnThrough(handle.exitSeq ?? (exitedBefore === undefined ? arrivedSeq : afterSeq));
+      const waitMs = exitedBefore === undefined ? CLOSE_WAIT_MS : 0;
+      const closed = await Promise.race([followDone, Bun.sleep(waitMs).then(() => false)]);
+      if (!closed) {
+        cutoff = arrivedSeq;
+        await drawnThrough(cutoff);
+      }
+      finish({ kind: "exited", exitCode: status.exitCode });
+    },
+    (error: Error) => finish({ kind: "lost", message: error.message }),
+  );
 
   if (tty) terminal.enterRaw();
   const stopResize =
@@ -89,15 +124,38 @@ export async function streamProcess(options: StreamOptions): Promise<StreamEnd> 
     const { cols, rows } = terminal.size();
     void handle.resize(cols, rows).catch(() => {});
   }
+  // One write in flight at a time, stdin paused meanwhile: a fast producer waits for the
+  // process instead of piling its bytes up in our memory, and EOF goes after the last byte.
+  let writing: Promise<boolean> = Promise.resolve(true);
+  const send = (keys: Uint8Array) => {
+    process.stdin.pause();
+    writing = handle.write(keys).then(
+      () => {
+        if (!finished) process.stdin.resume();
+        return true;
+      },
+      async (error: Error) => {
+        // A process that exits without reading all of its input is not an error of ours.
+        const exitedSoon = await Promise.race([exit.then(() => true, () => false), Bun.sleep(CLOSE_WAIT_MS).then(() => false)]);
+        if (!exitedSoon) finish({ kind: "lost", message: `writing to the process: ${error.message}` });
+        return false;
+      },
+    );
+  };
   const onData = (data: Uint8Array) => {
     // Watching only, Ctrl-C has nowhere to go: it leaves, like the detach key.
     if (tty && !options.input && data.includes(CTRL_C)) return finish({ kind: "detached" });
     const detach = tty ? data.indexOf(DETACH_KEY) : -1;
     const keys = detach === -1 ? data : data.subarray(0, detach);
-    if (options.input && keys.byteLength > 0) void handle.write(keys).catch(() => {});
+    if (options.input && keys.byteLength > 0) send(keys);
     if (detach !== -1) finish({ kind: "detached" });
   };
-  const onEnd = () => void (options.input && handle.closeStdin().catch(() => {}));
+  const onEnd = () => {
+    if (!options.input) return;
+    void writing.then(async (ok) => {
+      if (ok && !finished) await handle.closeStdin().catch(() => {});
+    });
+  };
   process.stdin.on("data", onData);
   process.stdin.on("end", onEnd);
   // Without a local terminal, Ctrl-C reaches us as a signal: pass it on.
@@ -117,12 +175,7 @@ export async function streamProcess(options: StreamOptions): Promise<StreamEnd> 
     terminal.restore();
     // The process did not end: whatever modes it set are still on in our terminal.
     if (tty && exitCode === undefined) terminal.resetModes();
-    for (const subscription of subscriptions) subscription.dispose();
+    lostConnection.dispose();
+    arrivals.dispose();
   }
-}
-
-/** Resolves once what was written to stdout and stderr has been handed on. */
-export async function flushOutput(): Promise<void> {
-  await new Promise<void>((resolve) => process.stdout.write("", () => resolve()));
-  await new Promise<void>((resolve) => process.stderr.write("", () => resolve()));
 }

@@ -1,7 +1,7 @@
 import { ExecServerClient } from "@x/exec-client";
 import { CONNECT_USAGE, parseCommand } from "./command-options.ts";
 import { LocalTerminal } from "./local-terminal.ts";
-import { flushOutput, streamProcess } from "./process-stream.ts";
+import { streamProcess, writeOut } from "./process-stream.ts";
 
 export const RUN_USAGE = `Usage: exec-server run URL [options] -- CMD [ARGS...]
 
@@ -63,22 +63,23 @@ export async function main(argv: string[]): Promise<number> {
       ...(tty ? terminal.size() : { pipeStdin: true }),
     });
     const end = await streamProcess({ client, handle, terminal, tty: tty && terminal.isTty, input: true, snapshot: false });
-    await flushOutput();
     if (end.kind === "detached") {
-      process.stderr.write(
+      await writeOut(
+        "stderr",
         `\r\n[detached; to return: exec-server attach ${target.url} --session ${client.sessionId} --process ${handle.id}]\r\n`,
       );
       await client.detach(); // close() would end the session's processes
       return 0;
     }
     if (end.kind === "lost") {
-      process.stderr.write(`exec-server run: ${end.message}\n`);
+      await writeOut("stderr", `exec-server run: ${end.message}\n`);
+      await client.close().catch(() => {});
       return 1;
     }
     await client.close();
     return end.exitCode;
   } catch (error) {
-    process.stderr.write(`exec-server run: ${(error as Error).message}\n`);
+    await writeOut("stderr", `exec-server run: ${(error as Error).message}\n`);
     await client.close();
     return 1;
   }

@@ -330,6 +330,29 @@ test("--connect with a wrong token fails at start with a message, before any MCP
   }
 });
 
+test("write_stdin says when output past the daemon's retention went by between calls", async () => {
+  const daemon = await startDaemon("websocket", ["--token", TOKEN, "--retained-output-bytes", "65536"]);
+  const client = new Client({ name: "mcp-test", version: "1.0.0" });
+  try {
+    const env = { ...childEnv(), EXEC_SERVER_TOKEN: TOKEN };
+    const transport = new StdioClientTransport({ command: PACKAGE_BIN, args: ["mcp", "--connect", daemon.url!], env, stderr: "inherit" });
+    await client.connect(transport);
+    // 8 MB while nobody reads: more than the client buffers (1 MiB) and the daemon retains.
+    const started = await call(client, "exec_command", { cmd: "sleep 0.3; head -c 8000000 /dev/zero; echo; echo done; sleep 30", yield_time_ms: 50 });
+    expect(started.structured).toMatchObject({ running: true, skipped_chunks: 0 });
+    await Bun.sleep(2000);
+    const polled = await call(client, "write_stdin", { session_id: started.structured.session_id, yield_time_ms: 500 });
+    expect(polled.structured.output).toEndWith("done\n");
+    expect(polled.structured.truncated).toBe(true);
+    expect(polled.structured.skipped_chunks).toBeGreaterThan(0);
+    expect(polled.text).toContain(`${polled.structured.skipped_chunks} chunks skipped`);
+    await call(client, "kill_session", { session_id: started.structured.session_id });
+  } finally {
+    await client.close();
+    await daemon.stop();
+  }
+});
+
 test("--connect unix:///PATH reaches a daemon listening on a unix socket", async () => {
   const socket = join(home, "mcp.sock");
   const daemon = Bun.spawn([...daemonCommand(), "--listen", `unix://${socket}`], { env: childEnv(), stdin: "ignore", stdout: "ignore", stderr: "pipe" });

@@ -1,6 +1,7 @@
 import { ExecServerClient, ExecServerError, type ProcessHandle, type WebSocketConnectOptions } from "@x/exec-client";
 import { fetchTicket, loadConfig, type PageConfig } from "./credentials.ts";
 import { OutputPainter } from "./output-painter.ts";
+import { socketUrl } from "./socket-url.ts";
 import { TerminalView } from "./terminal-view.ts";
 
 /** The page's own process in its session. */
@@ -31,7 +32,7 @@ async function start(): Promise<void> {
   const config = await loadConfig(byId("login") as HTMLFormElement, byId("token") as HTMLInputElement);
   const connect: Connect = (extra) =>
     ExecServerClient.connectWebSocket({
-      url: `ws://${location.host}/`,
+      url: socketUrl(location),
       clientName: "exec-server web page",
       resume: true,
       ...(config.tokenRequired && { ticket: fetchTicket }),

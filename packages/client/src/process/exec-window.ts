@@ -17,8 +17,14 @@ export interface WindowOutput {
   readonly exitCode: number | undefined;
   /** The signal that ended the process, or null; undefined while running. */
   readonly signal: string | null | undefined;
+  /** Whether output is missing from this window: its middle left out, or chunks skipped. */
   readonly truncated: boolean;
   readonly omittedBytes: number;
+  /**
+   * Chunks that went by unread, their size unknown: the window started behind
+   * what the server still retained (`--retained-output-bytes`), a jump in seq.
+   */
+  readonly skippedChunks: number;
 }
 
 export async function collectWindow(
@@ -28,12 +34,18 @@ export async function collectWindow(
 ): Promise<WindowOutput> {
   const buffer = new HeadTailBuffer(options.maxOutputBytes);
   const deadline = Date.now() + options.yieldTimeMs;
+  let seq = cursor.seq;
+  let skippedChunks = 0;
   try {
     for (;;) {
       const next = await cursor.next({ deadline, stopAtExit: true });
       if (typeof next === "string") break;
+      skippedChunks += next.seq - seq - 1;
+      seq = next.seq;
       buffer.push(next.data);
     }
+    // The cursor also moves past chunks it found gone without returning one.
+    skippedChunks += cursor.seq - seq;
   } finally {
     cursor.release(); // between windows, output is not held back for this cursor
   }
@@ -42,7 +54,8 @@ export async function collectWindow(
     output: buffer.text(),
     exitCode: exit?.exitCode,
     signal: exit?.signal,
-    truncated: buffer.omittedBytes > 0,
+    truncated: buffer.omittedBytes > 0 || skippedChunks > 0,
     omittedBytes: buffer.omittedBytes,
+    skippedChunks,
   };
 }

@@ -29,6 +29,7 @@ export class OutputCursor implements Reader {
     private readonly fetch: FetchOutput,
     /** The seq of the last chunk this cursor returned (0: none yet). */
     public seq = 0,
+    readonly holdIdleMs?: number,
   ) {}
 
   /** Stops holding output back for this cursor (it may still be used again). */

@@ -17,8 +17,9 @@ export interface ProcessRpc {
 
 const WRITE_PIECE_BYTES = 1024 * 1024;
 // Write ids are unique across every client of this runtime (an attached writer shares the
-// server's per-process id memory with the owner): a random prefix and a counter.
-const WRITE_ID_PREFIX = crypto.randomUUID().slice(0, 13);
+// server's per-process id memory with the owner): a random prefix and a counter. Not
+// crypto.randomUUID: browsers have it only in secure contexts (a page on plain http:).
+const WRITE_ID_PREFIX = Array.from(crypto.getRandomValues(new Uint8Array(8)), (byte) => byte.toString(16).padStart(2, "0")).join("");
 let writeCounter = 0;
 const FETCH_MAX_BYTES = 256 * 1024;
 const encoder = new TextEncoder();
@@ -59,6 +60,11 @@ export class ProcessHandle implements AsyncDisposable {
   /** The exit status once known, without waiting. */
   get exitStatus(): ExitStatus | undefined {
     return this.state.exit && { exitCode: this.state.exit.exitCode, signal: this.state.exit.signal };
+  }
+
+  /** Once the exit is known: the seq of the last output chunk sent before it (later ones trail the exit). */
+  get exitSeq(): number | undefined {
+    return this.state.exit?.seq;
   }
 
   /** Output bytes the client holds for this process: about `outputBufferBytes`, see the README's buffering policy. */
@@ -111,9 +117,15 @@ export class ProcessHandle implements AsyncDisposable {
    * when the process's output is closed. Chunks the client no longer holds are
    * re-read from the server; a jump in `seq` means the server dropped them. If
    * the connection ends first, the iterator throws ConnectionClosedError.
+   *
+   * Between two chunks the iterator holds what it has not read (pausing the
+   * connection when that passes the buffer) for `holdIdleMs` (default 1000);
+   * a consumer slower than that, e.g. blocked on a slow pipe, catches up from
+   * the server's retention and may find a gap. A larger value keeps it
+   * lossless for longer, at the cost of a paused connection meanwhile.
    */
-  async *output(options: { afterSeq?: number } = {}): AsyncGenerator<DecodedOutputChunk, void, undefined> {
-    const cursor = new OutputCursor(this.state, this.fetch, options.afterSeq ?? 0);
+  async *output(options: { afterSeq?: number; holdIdleMs?: number } = {}): AsyncGenerator<DecodedOutputChunk, void, undefined> {
+    const cursor = new OutputCursor(this.state, this.fetch, options.afterSeq ?? 0, options.holdIdleMs);
     try {
       for (;;) {
         const next = await cursor.next();

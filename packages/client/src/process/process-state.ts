@@ -13,6 +13,8 @@ export interface Reader {
   lastActive: number;
   /** Inside `next()`, waiting for output. */
   waiting: boolean;
+  /** How long it may go without asking before it stops holding output back (default HOLD_IDLE_MS). */
+  readonly holdIdleMs?: number;
 }
 
 /** Told when a process's unread output passes its buffer size, and when it is back under half. */
@@ -183,7 +185,7 @@ export class ProcessState {
     const now = Date.now();
     let keep = Number.POSITIVE_INFINITY;
     for (const reader of this.readers) {
-      if (!reader.waiting && now - reader.lastActive > HOLD_IDLE_MS) {
+      if (!reader.waiting && now - reader.lastActive > (reader.holdIdleMs ?? HOLD_IDLE_MS)) {
         if (reader === this.startHold) this.endStartHold();
         this.readers.delete(reader);
         continue;

@@ -26,8 +26,12 @@ export const ExecResultShape = {
   exit_code: z.number().int().nullable().describe("The exit code once exited (128+n after signal n); null while running"),
   signal: z.string().nullable().describe("The signal that ended the process, if one did"),
   session_id: z.number().int().optional().describe("Present while the process runs: pass it to write_stdin"),
-  truncated: z.boolean().describe("Whether the middle of this call's output was left out"),
+  truncated: z.boolean().describe("Whether output is missing: the middle left out, or chunks skipped"),
   omitted_bytes: z.number().int().describe("How many bytes were left out of the middle"),
+  skipped_chunks: z
+    .number()
+    .int()
+    .describe("Output chunks (size unknown) produced since the previous call that the server no longer retained"),
   wall_time_ms: z.number().int(),
 };
 
@@ -47,6 +51,7 @@ export function execReply(window: ExecWindow, session: Session | undefined, star
     signal: window.signal ?? null,
     truncated: window.truncated,
     omitted_bytes: window.omittedBytes,
+    skipped_chunks: window.skippedChunks,
     wall_time_ms: Math.round(performance.now() - startedMs),
   };
   if (running && session) structured.session_id = session.id;
@@ -55,7 +60,11 @@ export function execReply(window: ExecWindow, session: Session | undefined, star
     : window.signal
       ? `Process killed by ${window.signal} (exit code ${window.exitCode})`
       : `Process exited with code ${window.exitCode}`;
-  const omitted = window.truncated ? ` (${window.omittedBytes} bytes left out of the middle)` : "";
+  const missing = [
+    window.omittedBytes > 0 ? `${window.omittedBytes} bytes left out of the middle` : "",
+    window.skippedChunks > 0 ? `${window.skippedChunks} chunks skipped: produced faster than read, past the server's retention` : "",
+  ].filter(Boolean);
+  const omitted = missing.length > 0 ? ` (${missing.join("; ")})` : "";
   const text = `${status}\nWall time: ${(structured.wall_time_ms / 1000).toFixed(3)} seconds\nOutput${omitted}:\n${window.output}`;
   return { text, structured };
 }

@@ -13,13 +13,16 @@ export const execCommand = defineTool({
   name: "exec_command",
   title: "Run a command",
   description:
-    "Runs `cmd` with the user's shell (`$SHELL -lc cmd`) and waits until it exits or `yield_time_ms` passes. " +
+    "Runs `cmd` with the user's shell (`$SHELL -lc cmd`, $SHELL as `exec-server mcp` sees it) and waits until it exits or `yield_time_ms` passes. " +
     "Returns the output so far, the exit code if it exited, and a session_id if it is still running " +
     "(continue with write_stdin, read_terminal, kill_session). `tty: true` runs it in a terminal (for " +
     "interactive programs).",
   input: {
     cmd: z.string().min(1).describe("Shell command line"),
-    workdir: z.string().optional().describe("Working directory (default: the server's)"),
+    workdir: z
+      .string()
+      .optional()
+      .describe("Working directory (default: the directory `exec-server mcp` was started in, also under --connect)"),
     tty: z.boolean().optional().describe("Run in a pseudo-terminal (default false: pipes)"),
     yield_time_ms: yieldTimeMs(`Wait at most this long for the command to finish (default ${DEFAULT_EXEC_YIELD_MS})`),
     max_output_tokens: MaxOutputTokens,

@@ -10,7 +10,8 @@ export const writeStdin = defineTool({
   description:
     "Writes `chars` to a session's stdin (empty to just poll; on a terminal, \\u0003 is Ctrl-C) and waits " +
     "`yield_time_ms` for output. Returns all output since the previous exec_command or write_stdin call " +
-    "of this session (nothing is skipped between calls), and the exit code once it exited.",
+    "of this session, and the exit code once it exited. Nothing is skipped between calls unless more " +
+    "output came than the server retains (its --retained-output-bytes): then skipped_chunks says so.",
   input: {
     session_id: z.number().int().describe("From exec_command"),
     chars: z.string().optional().describe("Text to write; empty or absent to only read"),
