@@ -19,6 +19,7 @@ export { parseParams, describeErrors } from "./validators.ts";
 export { protocolJsonSchema } from "./json-schema.ts";
 export { encodeBase64, decodeBase64 } from "#base64";
 export { parseMessage } from "./parse-message.ts";
+export { decodeBase64Param } from "./base64-param.ts";
 export { encodeOutputFrame, decodeOutputFrame, type OutputFrame } from "./output-frame.ts";
 export {
   WEBSOCKET_SUBPROTOCOL,

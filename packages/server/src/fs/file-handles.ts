@@ -1,6 +1,6 @@
 import { constants } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
-import { encodeBase64, FS_MAX_BLOCK_BYTES, RpcError, decodeBase64 } from "@x/exec-protocol";
+import { encodeBase64, FS_MAX_BLOCK_BYTES, RpcError, decodeBase64Param } from "@x/exec-protocol";
 import type { FsRoots } from "./fs-roots.ts";
 import { FsLimits } from "./fs-limits.ts";
 import { osCall, WRITE_NO_TRUNC } from "./os-error.ts";
@@ -85,11 +85,10 @@ export class FileHandles {
   async writeBlock(handleId: string, offset: number, chunk: string): Promise<void> {
     const handle = this.require(handleId);
     if (!handle.writable) throw RpcError.invalidRequest(`handle ${handleId} was opened for reading (open it with mode "replace" to write)`);
-    if (chunk.length % 4 !== 0) throw RpcError.invalidParams("chunk is not base64 (length must be a multiple of 4)");
     if ((chunk.length / 4) * 3 > FS_MAX_BLOCK_BYTES + 2) {
       throw blockTooLarge();
     }
-    const bytes = decodeBase64(chunk);
+    const bytes = decodeBase64Param(chunk, "chunk");
     if (bytes.length > FS_MAX_BLOCK_BYTES) throw blockTooLarge();
     let written = 0;
     while (written < bytes.length) {

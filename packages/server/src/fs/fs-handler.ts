@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
 import { cp, lstat, mkdir, opendir, realpath, rename, rm, stat, unlink, type FileHandle } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { encodeBase64, decodeBase64, RpcError, type MachineMethodName, type ParamsOf, type ResultOf } from "@x/exec-protocol";
+import { encodeBase64, decodeBase64Param, RpcError, type MachineMethodName, type ParamsOf, type ResultOf } from "@x/exec-protocol";
 import type { LiveSink } from "../process/output/live-sink.ts";
 import { FileHandles } from "./file-handles.ts";
 import { FsLimits } from "./fs-limits.ts";
@@ -191,8 +191,7 @@ export class FsHandler {
 
   private async writeFile(p: ParamsOf<"fs/writeFile">): Promise<ResultOf<"fs/writeFile">> {
     const t = await this.target(p.path, true);
-    if (p.dataBase64.length % 4 !== 0) throw RpcError.invalidParams("dataBase64 is not base64 (length must be a multiple of 4)");
-    const bytes = decodeBase64(p.dataBase64);
+    const bytes = decodeBase64Param(p.dataBase64, "dataBase64");
     const mode = p.mode ?? 0o666;
     if (p.atomic) {
       if (p.createOnly && (await lstat(t.path).then(() => true, () => false))) {

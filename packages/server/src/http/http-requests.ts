@@ -1,5 +1,5 @@
 import {
-  decodeBase64,
+  decodeBase64Param,
   encodeBase64,
   ErrorCode,
   HTTP_MAX_DELTA_BYTES,
@@ -43,7 +43,7 @@ export class HttpRequests {
     if (p.requestId !== undefined && this.streamIds.has(p.requestId)) {
       throw RpcError.invalidRequest(`request ${p.requestId} is still running or streaming on this connection: use another requestId`);
     }
-    if (p.body && p.body.length % 4 !== 0) throw RpcError.invalidParams("body is not base64 (length must be a multiple of 4)");
+    const requestBody = p.body ? decodeBase64Param(p.body, "body") : undefined;
     if (this.closed) throw RpcError.invalidRequest("connection is closed");
     if (this.inFlight.size >= HttpLimits.maxInFlight) {
       throw RpcError.limitExceeded(
@@ -77,7 +77,7 @@ export class HttpRequests {
       response = await fetch(url, {
         method: p.method.toUpperCase(),
         headers,
-        body: p.body ? decodeBase64(p.body) : undefined,
+        body: requestBody,
         redirect: p.redirectPolicy === "stop" ? "manual" : "follow",
         signal: controller.signal,
       });

@@ -1,5 +1,5 @@
 import {
-  decodeBase64,
+  decodeBase64Param,
   ErrorCode,
   isMachineMethod,
   isMethodName,
@@ -250,11 +250,9 @@ export class ExecHandler {
       if (error instanceof RpcError && error.data === undefined) throw new RpcError(error.code, error.message, { status: "unknownProcess" });
       throw error;
     }
-    if (params.chunk.length % 4 !== 0) {
-      throw RpcError.invalidParams("invalid params for process/write: chunk is not base64 (length must be a multiple of 4)");
-    }
+    const bytes = decodeBase64Param(params.chunk, "invalid params for process/write: chunk");
     try {
-      await managed.write(decodeBase64(params.chunk), params.writeId);
+      await managed.write(bytes, params.writeId);
     } catch (error) {
       // A bound that was hit (pending input) says so itself; anything else means stdin is gone.
       if (error instanceof RpcError && error.data !== undefined) throw error;
