@@ -15,9 +15,6 @@ export class InputBudget {
     private readonly max: number = MAX_PENDING_INPUT_BYTES,
   ) {}
 
-  get pending(): number {
-    return this.pendingBytes;
-  }
 
   /**
    * Runs `write` for `bytes` within the budget, or refuses with -32003. One write

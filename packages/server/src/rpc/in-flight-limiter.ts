@@ -30,9 +30,6 @@ export class InFlightLimiter {
 
   constructor(private readonly max: number = MAX_IN_FLIGHT_REQUESTS) {}
 
-  get inFlight(): number {
-    return this.count;
-  }
 
   /** Takes a slot for a request of `method` (release it with the answer), or returns the error to answer with. */
   acquire(method: string): InFlightSlot | RpcError {

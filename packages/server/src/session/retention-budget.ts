@@ -43,9 +43,6 @@ export class RetentionBudget {
     private readonly evict: (managed: ManagedProcess) => void,
   ) {}
 
-  get count(): number {
-    return this.exited.size;
-  }
 
   /** A process has exited: count it, then evict the oldest past either bound. */
   add(managed: ManagedProcess): void {

@@ -13,9 +13,6 @@ export class WaitBudget {
 
   constructor(private readonly max: number = MAX_PENDING_WAITS) {}
 
-  get count(): number {
-    return this.pending;
-  }
 
   /** Runs one waiting request within the budget; refuses it with -32003 when the budget is spent. */
   async run<T>(method: string, wait: () => T | Promise<T>): Promise<T> {

@@ -51,7 +51,10 @@ class InProcessTransport implements Transport {
   ) {
     this.connection = server.openConnection(
       {
-        send: (text) => this.deliver(JSON.parse(text)),
+        // RpcConnection sends objects whenever sendMessage exists: text never comes here.
+        send: () => {
+          throw new Error("an in-process connection carries objects, not text");
+        },
         // A microtask, so a client reacting to output never re-enters the process that sent it.
         sendMessage: (message) => queueMicrotask(() => this.deliver(message)),
         bufferedBytes: () => 0,

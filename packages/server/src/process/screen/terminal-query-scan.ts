@@ -1,3 +1,5 @@
+import { concatBytes } from "@x/exec-protocol";
+
 const ESC = 0x1b;
 /** Longest escape sequence start carried over to the next chunk (a query split across reads). */
 const CARRY_BYTES = 64;
@@ -16,7 +18,7 @@ export class TerminalQueryScan {
 
   /** True when `data` (after what was carried over) may contain a query. */
   push(data: Uint8Array): boolean {
-    const bytes = this.carry ? concat(this.carry, data) : data;
+    const bytes = this.carry ? concatBytes([this.carry, data]) : data;
     this.carry = undefined;
     let at = bytes.indexOf(ESC);
     while (at !== -1) {
@@ -62,9 +64,3 @@ function classify(bytes: Uint8Array, at: number): Verdict {
   return "other";
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.byteLength + b.byteLength);
-  out.set(a);
-  out.set(b, a.byteLength);
-  return out;
-}

@@ -1,11 +1,5 @@
 import { EAGAIN, EINTR, errno, errnoError, libc } from "./libc.ts";
 
-/**
- * A backstop below the process layer's InputBudget (which answers clients with
- * -32003 first): bytes queued here for a child that does not read.
- */
-const MAX_PENDING_BYTES = 16 * 1024 * 1024;
-
 interface PendingWrite {
   readonly data: Uint8Array;
   offset: number;
@@ -20,7 +14,6 @@ interface PendingWrite {
  */
 export class PtyInput {
   private readonly pending: PendingWrite[] = [];
-  private pendingBytes = 0;
   private closedBy: Error | undefined;
 
   constructor(
@@ -35,10 +28,6 @@ export class PtyInput {
   write(data: Uint8Array): Promise<void> {
     if (this.closedBy) return Promise.reject(this.closedBy);
     if (data.byteLength === 0) return Promise.resolve();
-    if (this.pendingBytes > 0 && this.pendingBytes + data.byteLength > MAX_PENDING_BYTES) {
-      return Promise.reject(new Error(`PTY input queue full: ${this.pendingBytes} bytes the child has not read`));
-    }
-    this.pendingBytes += data.byteLength;
     return new Promise((resolve, reject) => {
       this.pending.push({ data, offset: 0, resolve, reject });
       if (this.pending.length === 1) this.flush();
@@ -54,7 +43,6 @@ export class PtyInput {
   close(reason: Error): void {
     if (this.closedBy) return;
     this.closedBy = reason;
-    this.pendingBytes = 0;
     for (const write of this.pending.splice(0)) write.reject(reason);
   }
 
@@ -67,7 +55,6 @@ export class PtyInput {
         head.offset += n;
         if (head.offset < head.data.byteLength) continue;
         this.pending.shift();
-        this.pendingBytes -= head.data.byteLength;
         head.resolve();
         continue;
       }
