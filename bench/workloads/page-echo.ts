@@ -1,6 +1,6 @@
 import { ExecServerClient } from "@x/exec-client";
+import { launchChromium } from "@x/exec-test-kit/chromium.ts";
 import type { Sizes } from "../config.ts";
-import { launchChromium } from "../lib/chromium.ts";
 import { quantile } from "../lib/stats.ts";
 import { startDaemon } from "../targets/exec-server.ts";
 import { childEnv, type TargetSpec } from "../targets/target.ts";

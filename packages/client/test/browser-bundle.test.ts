@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ExecServer, listenWebSocket, type WebSocketListener } from "exec-server";
-import { launchBrowser, type TestBrowser } from "../../server/test/support/browser.ts";
+import { launchBrowser, type TestBrowser } from "@x/exec-test-kit/chromium.ts";
 
 // The browser entry of @x/exec-client, bundled as a web app would bundle it
 // (Bun.build, target browser: the "browser" export condition), run in Chromium

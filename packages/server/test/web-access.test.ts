@@ -5,9 +5,10 @@ import { join } from "node:path";
 import { bearerSubprotocol, TICKET_SUBPROTOCOL_PREFIX, WEBSOCKET_SUBPROTOCOL } from "@x/exec-protocol";
 import { ExecServerClient } from "@x/exec-client";
 import { TicketStore } from "../src/web/ticket-store.ts";
-import { launchBrowser, waitForScreen, waitForState, type TestBrowser } from "./support/browser.ts";
+import { launchBrowser, type TestBrowser } from "@x/exec-test-kit/chromium.ts";
 import { DaemonProcess, SERVER_BIN, type Daemon } from "@x/exec-test-kit/daemon.ts";
 import { LeakGuard } from "@x/exec-test-kit/leak-guard.ts";
+import { waitForScreen, waitForState } from "./support/browser.ts";
 
 const TOKEN = "web-s3cret";
 const COMMAND = "PS1='$ ' exec bash --norc --noprofile";

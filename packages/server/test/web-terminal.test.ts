@@ -6,15 +6,8 @@ import type { Page } from "playwright-core";
 import { ExecServerClient, type ProcessHandle } from "@x/exec-client";
 import { startTcpProxy, type TcpProxy } from "../../client/test/support/tcp-proxy.ts";
 import { buildPage, ExecServer, listenWebSocket, webCommand, type WebPage, type WebSocketListener } from "../src/index.ts";
-import {
-  bufferLines,
-  launchBrowser,
-  screenRows,
-  screenshotPath,
-  waitForScreen,
-  waitForState,
-  type TestBrowser,
-} from "./support/browser.ts";
+import { launchBrowser, screenshotPath, type TestBrowser } from "@x/exec-test-kit/chromium.ts";
+import { bufferLines, screenRows, waitForScreen, waitForState } from "./support/browser.ts";
 
 // One daemon in this process serving the page; the page is loaded through a
 // TCP proxy so a test can cut its websocket the way a network does.
