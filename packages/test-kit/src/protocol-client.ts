@@ -35,14 +35,12 @@ export interface ChunkRecord {
 export class ProcessRecord {
   readonly chunks: ChunkRecord[] = [];
   bytes = 0;
-  chunkCount = 0;
   lastSeq = 0;
   /** Seqs that arrived out of order or twice. */
   seqErrors = 0;
   exited: NotificationParamsOf<"process/exited"> | undefined;
   closed: NotificationParamsOf<"process/closed"> | undefined;
   readonly skipped: Array<NotificationParamsOf<"process/outputSkipped">> = [];
-  lastOutputAt = 0;
 
   constructor(private readonly keepOutput: boolean) {}
 
@@ -53,8 +51,6 @@ export class ProcessRecord {
     if (seq !== this.lastSeq + 1) this.seqErrors++;
     this.lastSeq = Math.max(this.lastSeq, seq);
     this.bytes += data.byteLength;
-    this.chunkCount++;
-    this.lastOutputAt = performance.now();
     if (this.keepOutput) this.chunks.push({ seq, stream: params.stream, data });
   }
 
@@ -155,12 +151,7 @@ export class ProtocolClient {
   }
 
   /** A request that throws ResponseError on an error response, and resolves with its result (loosely typed). */
-  call(method: MethodName | (string & {}), params?: unknown): Promise<any> {
-    return this.callAny(method, params);
-  }
-
-  /** For methods not (yet) in the Methods table. */
-  async callAny(method: string, params: unknown): Promise<any> {
+  async call(method: MethodName | (string & {}), params?: unknown): Promise<any> {
     const response = await this.request(method, params);
     if (response.error) throw new ResponseError(method, response.error);
     return response.result;

@@ -74,8 +74,8 @@ export async function ptySessions(context: LoadContext): Promise<void> {
         const before = client.process(processId).bytes;
         await client.call("process/write", { processId, chunk: Buffer.from(`line ${line} of ${n}\n`).toString("base64") });
         await client.until(() => client.process(processId).bytes > before, 10_000, "echo");
-        if (line % 5 === 0) await client.callAny("process/resize", { processId, cols: 80 + line, rows: 24 });
-        if (line % 7 === 0) await client.callAny("process/snapshot", { processId });
+        if (line % 5 === 0) await client.call("process/resize", { processId, cols: 80 + line, rows: 24 });
+        if (line % 7 === 0) await client.call("process/snapshot", { processId });
       }
       context.counters.bytes += client.process(processId).bytes;
       await client.call("process/terminate", { processId });
