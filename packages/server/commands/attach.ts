@@ -2,7 +2,7 @@ import { ExecServerClient, ExecServerError, type ProcessHandle } from "@x/exec-c
 import { ErrorCode } from "@x/exec-protocol";
 import { CONNECT_USAGE, parseCommand, type ConnectArgs } from "./command-options.ts";
 import { LocalTerminal } from "./local-terminal.ts";
-import { streamProcess, writeOut } from "./process-stream.ts";
+import { streamProcess, writeDetachedHint, writeOut } from "./process-stream.ts";
 
 export const ATTACH_USAGE = `Usage: exec-server attach URL --session S --process P [options]
 
@@ -63,10 +63,7 @@ export async function main(argv: string[]): Promise<number> {
       snapshot: true,
     });
     if (end.kind === "detached") {
-      await writeOut(
-        "stderr",
-        `\r\n[detached; to return: exec-server attach ${target.url} --session ${sessionId} --process ${processId}]\r\n`,
-      );
+      await writeDetachedHint(target.url, sessionId, processId);
     }
     await leave();
     if (end.kind === "lost") {

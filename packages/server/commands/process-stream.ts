@@ -36,6 +36,11 @@ export async function writeOut(stream: "stdout" | "stderr", data: Uint8Array | s
   await Bun.write(stream === "stderr" ? Bun.stderr : Bun.stdout, data);
 }
 
+/** Tells how to come back to a detached process: the exact attach command line. */
+export function writeDetachedHint(url: string, sessionId: string, processId: string): Promise<void> {
+  return writeOut("stderr", `\r\n[detached; to return: exec-server attach ${url} --session ${sessionId} --process ${processId}]\r\n`);
+}
+
 /**
  * Connects the local terminal to one remote process: its output to stdout
  * (stderr to stderr), once each and in seq order; keys and EOF to it. Ends at

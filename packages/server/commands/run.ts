@@ -1,7 +1,7 @@
 import { ExecServerClient } from "@x/exec-client";
 import { CONNECT_USAGE, parseCommand } from "./command-options.ts";
 import { LocalTerminal } from "./local-terminal.ts";
-import { streamProcess, writeOut } from "./process-stream.ts";
+import { streamProcess, writeDetachedHint, writeOut } from "./process-stream.ts";
 
 export const RUN_USAGE = `Usage: exec-server run URL [options] -- CMD [ARGS...]
 
@@ -64,10 +64,7 @@ export async function main(argv: string[]): Promise<number> {
     });
     const end = await streamProcess({ client, handle, terminal, tty: tty && terminal.isTty, input: true, snapshot: false });
     if (end.kind === "detached") {
-      await writeOut(
-        "stderr",
-        `\r\n[detached; to return: exec-server attach ${target.url} --session ${client.sessionId} --process ${handle.id}]\r\n`,
-      );
+      await writeDetachedHint(target.url, client.sessionId!, handle.id);
       await client.detach(); // close() would end the session's processes
       return 0;
     }

@@ -1,5 +1,4 @@
-import { readToken } from "../../src/cli/options.ts";
-import { SERVER_URL } from "../command-options.ts";
+import { connectArgs } from "../command-options.ts";
 import { ExecServerClient } from "@x/exec-client";
 import { createInProcessTransport } from "../../src/transport/in-process.ts";
 
@@ -25,9 +24,7 @@ export async function openExecClient(target: ExecTarget, env: Record<string, str
     const transport = createInProcessTransport({ config: { subreaper: true } });
     return ExecServerClient.connectTransport(transport, { clientName: CLIENT_NAME });
   }
-  if (!SERVER_URL.test(target.connect)) {
-    throw new Error(`--connect must be a ws://, wss:// or unix:/// URL; got ${JSON.stringify(target.connect)}`);
-  }
-  const token = readToken(target.token, target.tokenFile, env.EXEC_SERVER_TOKEN);
-  return ExecServerClient.connectWebSocket({ url: target.connect, token, clientName: CLIENT_NAME });
+  // As `run` and `attach` take them: the same URL forms and token sources.
+  const server = connectArgs({ token: target.token, "token-file": target.tokenFile }, target.connect, env);
+  return ExecServerClient.connectWebSocket({ ...server, clientName: CLIENT_NAME });
 }

@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { VERSION } from "../../src/version.ts";
+import { CONNECT_USAGE, TOKEN_OPTIONS } from "../command-options.ts";
 import { openExecClient, type ExecTarget } from "./open-exec-client.ts";
 import { SessionTable } from "./session-table.ts";
 import { registerTools } from "./tool.ts";
@@ -18,8 +19,7 @@ or on the exec-server daemon named by --connect. When the MCP client disconnects
 Options:
   --connect URL        a daemon started with \`exec-server --listen ws://IP:PORT\`
                        (or \`--listen unix:///PATH\`)
-  --token TOKEN        its token (also EXEC_SERVER_TOKEN)
-  --token-file PATH    read the token from a file
+${CONNECT_USAGE}
   --help               show this help
 `;
 
@@ -33,8 +33,7 @@ export async function runMcp(argv: string[]): Promise<number> {
       allowPositionals: false,
       options: {
         connect: { type: "string" },
-        token: { type: "string" },
-        "token-file": { type: "string" },
+        ...TOKEN_OPTIONS,
         help: { type: "boolean", short: "h", default: false },
       },
     });
