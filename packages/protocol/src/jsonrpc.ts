@@ -54,3 +54,9 @@ export type Message = RequestMessage | NotificationMessage | ResultMessage | Err
 
 /** Most messages one JSON-RPC 2.0 batch array may hold; a larger batch gets a single -32600 error. */
 export const MAX_BATCH_ENTRIES = 1000;
+
+/** Requests one connection may have unanswered at once (as upstream); the server answers more with -32001. */
+export const MAX_IN_FLIGHT_REQUESTS = 1024;
+
+/** The default bound on one message, either way (a server's `--max-message-bytes`, a stdio client's line). */
+export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;

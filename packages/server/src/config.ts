@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_MESSAGE_BYTES } from "@x/exec-protocol";
 import type { ProcessLimits } from "./process/managed-process.ts";
 import { DEFAULT_EXITED_LIMITS, type ExitedLimits } from "./session/retention-budget.ts";
 
@@ -42,7 +43,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   undeliveredAllowanceBytes: 4 * 1024 * 1024,
   exitedRetentionMs: 30_000,
   ...DEFAULT_EXITED_LIMITS,
-  maxMessageBytes: 64 * 1024 * 1024,
+  maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
   connectionHighWaterBytes: 1 * 1024 * 1024,
   connectionHardLimitBytes: 256 * 1024 * 1024,
   ptyBackend: "native",

@@ -1,4 +1,4 @@
-import type { RpcErrorObject, Transport } from "@x/exec-protocol";
+import { MAX_IN_FLIGHT_REQUESTS, type RpcErrorObject, type Transport } from "@x/exec-protocol";
 import { ClientErrorCode, closedError, createError, fromRpcError, timeoutError, type ConnectionClosedError } from "../errors.ts";
 
 /** One connection's state; the client adds "reconnecting" on top (see SessionLink). */
@@ -8,7 +8,7 @@ export type RpcConnectionState = "connecting" | "open" | "closed";
  * Calls one connection may have awaiting an answer: the server answers more with
  * -32001, so the client refuses them before they cost a message, a timer and a map entry.
  */
-export const MAX_PENDING_CALLS = 1024;
+const MAX_PENDING_CALLS = MAX_IN_FLIGHT_REQUESTS;
 
 interface PendingCall {
   readonly method: string;

@@ -1,4 +1,4 @@
-import { LineFramer, parseMessage, PauseGate, type OutboundMessage, type Transport, type TransportReceiver } from "@x/exec-protocol";
+import { DEFAULT_MAX_MESSAGE_BYTES, LineFramer, parseMessage, PauseGate, type OutboundMessage, type Transport, type TransportReceiver } from "@x/exec-protocol";
 
 /**
  * Anything bytes can be written to: a web `WritableStream`, a Bun `FileSink`
@@ -17,8 +17,6 @@ export type ByteReadable = ReadableStream<Uint8Array> | AsyncIterable<Uint8Array
 
 const encoder = new TextEncoder();
 
-/** The longest line accepted from the server: the daemon's own default for inbound messages. */
-export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
 /** NDJSON over a pair of byte streams: one JSON message per line, each way. */
 export class StdioTransport implements Transport {

@@ -1,7 +1,4 @@
-import { ErrorCode, RpcError } from "@x/exec-protocol";
-
-/** Requests one connection may have unanswered at once (upstream exec-server allows the same). */
-export const MAX_IN_FLIGHT_REQUESTS = 1024;
+import { ErrorCode, MAX_IN_FLIGHT_REQUESTS, RpcError } from "@x/exec-protocol";
 
 /**
  * Answered at once, never left waiting: they are not counted, so a client whose
