@@ -1,4 +1,5 @@
 import { DEFAULT_CONFIG, type ServerConfig } from "./config.ts";
+import { FsRoots } from "./fs/fs-roots.ts";
 import { silentLogger, type Logger } from "./log.ts";
 import { ProcessManager } from "./process/process-manager.ts";
 import type { OutboundChannel } from "./rpc/outbound-channel.ts";
@@ -14,11 +15,14 @@ export class ExecServer {
   readonly config: ServerConfig;
   readonly manager: ProcessManager;
   readonly sessions: SessionRegistry;
+  /** Resolved once: a root that later disappears or turns into a symlink changes nothing here. */
+  private readonly fsRoots: FsRoots;
 
   constructor(config: Partial<ServerConfig> = {}, readonly log: Logger = silentLogger) {
     this.config = { ...DEFAULT_CONFIG, ...config };
     this.manager = new ProcessManager(this.config);
     this.sessions = new SessionRegistry(this.config.exitedRetentionMs, this.config);
+    this.fsRoots = new FsRoots(this.config.fsRoots);
   }
 
   /** `allowResume`: the transport can reconnect (websocket), so a session may outlive it. */
@@ -29,7 +33,7 @@ export class ExecServer {
       highWaterBytes: this.config.connectionHighWaterBytes,
       hardLimitBytes: this.config.connectionHardLimitBytes,
     });
-    const options = { allowResume, enableBinaryOutput: () => connection.enableBinaryOutput() };
+    const options = { allowResume, enableBinaryOutput: () => connection.enableBinaryOutput(), fsRoots: this.fsRoots };
     connection.attach(new ExecHandler(this.manager, this.sessions, connection, options, this.log));
     return connection;
   }

@@ -2,7 +2,7 @@ import { type MachineMethodName, type ParamsOf, type ResultOf } from "@x/exec-pr
 import type { ServerConfig } from "../config.ts";
 import { environmentInfo } from "../environment/environment-info.ts";
 import { FsHandler } from "../fs/fs-handler.ts";
-import { FsRoots } from "../fs/fs-roots.ts";
+import type { FsRoots } from "../fs/fs-roots.ts";
 import { HttpRequests } from "../http/http-requests.ts";
 import type { LiveSink } from "../process/output/live-sink.ts";
 
@@ -14,10 +14,11 @@ import type { LiveSink } from "../process/output/live-sink.ts";
 export class MachineHandler {
   readonly fs: FsHandler;
   private readonly http: HttpRequests;
-  private readonly roots: FsRoots;
-
-  constructor(config: ServerConfig, sink: LiveSink) {
-    this.roots = new FsRoots(config.fsRoots);
+  constructor(
+    config: ServerConfig,
+    private readonly roots: FsRoots,
+    sink: LiveSink,
+  ) {
     this.fs = new FsHandler(this.roots, sink, config.maxMessageBytes);
     this.http = new HttpRequests(sink);
   }

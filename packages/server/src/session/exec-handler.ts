@@ -13,6 +13,7 @@ import {
   type ResultOf,
 } from "@x/exec-protocol";
 import type { ServerConfig } from "../config.ts";
+import type { FsRoots } from "../fs/fs-roots.ts";
 import { MachineHandler } from "../machine/machine-handler.ts";
 import { silentLogger, type Logger } from "../log.ts";
 import { SpawnError } from "../process/backends/backend.ts";
@@ -38,6 +39,8 @@ export interface ExecHandlerOptions {
   readonly allowResume: boolean;
   /** Switches the connection's process/output to binary frames; false if its transport cannot. */
   readonly enableBinaryOutput?: () => boolean;
+  /** The daemon's `--fs-root` trees, resolved once for every connection. */
+  readonly fsRoots: FsRoots;
 }
 
 const DEFAULT_READ_MAX_BYTES = 64 * 1024;
@@ -111,7 +114,7 @@ export class ExecHandler {
     private readonly log: Logger = silentLogger,
   ) {
     this.attachments = new Attachments(sessions, connection);
-    this.machine = new MachineHandler(manager.config, connection);
+    this.machine = new MachineHandler(manager.config, options.fsRoots, connection);
   }
 
   private get config(): ServerConfig {
