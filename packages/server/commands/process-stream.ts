@@ -77,10 +77,6 @@ export async function streamProcess(options: StreamOptions): Promise<StreamEnd> 
   // pauses the connection while we are behind, and ends when the output is closed. Held
   // however long a write to our stdout blocks: a slow reader of the pipe must lose nothing.
   let drawnSeq = afterSeq;
-  let arrivedSeq = afterSeq;
-  const arrivals = client.on("output", (event) => {
-    if (event.processId === handle.id && event.sessionId === options.sessionId) arrivedSeq = Math.max(arrivedSeq, event.seq);
-  });
   let cutoff = Infinity;
   let waiter: { readonly seq: number; readonly resolve: () => void } | undefined;
   const follow = (async () => {
@@ -108,11 +104,11 @@ export async function streamProcess(options: StreamOptions): Promise<StreamEnd> 
       // All output sent before the exit is drawn, however slow our reader is. Output can
       // trail the exit (a descendant holding the PTY): that gets CLOSE_WAIT_MS to come,
       // then what arrived is drawn and we stop. Joined after the exit, the snapshot has it all.
-      await drawnThrough(handle.exitSeq ?? (exitedBefore === undefined ? arrivedSeq : afterSeq));
+      await drawnThrough(handle.exitSeq ?? (exitedBefore === undefined ? handle.receivedSeq : afterSeq));
       const waitMs = exitedBefore === undefined ? CLOSE_WAIT_MS : 0;
       const closed = await Promise.race([followDone, Bun.sleep(waitMs).then(() => false)]);
       if (!closed) {
-        cutoff = arrivedSeq;
+        cutoff = Math.max(afterSeq, handle.receivedSeq);
         await drawnThrough(cutoff);
       }
       finish({ kind: "exited", exitCode: status.exitCode });
@@ -181,6 +177,5 @@ export async function streamProcess(options: StreamOptions): Promise<StreamEnd> 
     // The process did not end: whatever modes it set are still on in our terminal.
     if (tty && exitCode === undefined) terminal.resetModes();
     lostConnection.dispose();
-    arrivals.dispose();
   }
 }

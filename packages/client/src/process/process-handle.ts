@@ -62,6 +62,11 @@ export class ProcessHandle implements AsyncDisposable {
     return this.state.exit && { exitCode: this.state.exit.exitCode, signal: this.state.exit.signal };
   }
 
+  /** The highest output seq this client has received for the process (read or not). */
+  get receivedSeq(): number {
+    return this.state.log.liveSeq;
+  }
+
   /** Once the exit is known: the seq of the last output chunk sent before it (later ones trail the exit). */
   get exitSeq(): number | undefined {
     return this.state.exit?.seq;
