@@ -18,7 +18,7 @@ const PROCESS_OVERHEAD_BYTES = 4 * 1024;
 const SCREEN_COST_BYTES = 256 * 1024;
 
 /** The bytes an exited process counts against `maxExitedBytes`. */
-export function retainedCost(managed: ManagedProcess): number {
+function retainedCost(managed: ManagedProcess): number {
   return managed.output.ring.retainedBytes + PROCESS_OVERHEAD_BYTES + (managed.screen ? SCREEN_COST_BYTES : 0);
 }
 
@@ -36,33 +36,35 @@ export const DEFAULT_EXITED_LIMITS: ExitedLimits = {
  * is always kept.
  */
 export class RetentionBudget {
-  private readonly exited = new Set<ManagedProcess>();
+  /** Each exited process with its cost, taken when it exited (output trailing the exit is not re-counted). */
+  private readonly exited = new Map<ManagedProcess, number>();
+  private bytes = 0;
 
   constructor(
     private readonly limits: ExitedLimits,
     private readonly evict: (managed: ManagedProcess) => void,
   ) {}
 
-
   /** A process has exited: count it, then evict the oldest past either bound. */
   add(managed: ManagedProcess): void {
-    this.exited.add(managed);
-    let bytes = 0;
-    for (const each of this.exited) bytes += retainedCost(each);
-    for (const oldest of this.exited) {
+    const cost = retainedCost(managed);
+    this.bytes += cost - (this.exited.get(managed) ?? 0);
+    this.exited.set(managed, cost);
+    for (const oldest of this.exited.keys()) {
       if (oldest === managed) break;
-      if (this.exited.size <= this.limits.maxExitedProcesses && bytes <= this.limits.maxExitedBytes) break;
-      bytes -= retainedCost(oldest);
-      this.exited.delete(oldest);
+      if (this.exited.size <= this.limits.maxExitedProcesses && this.bytes <= this.limits.maxExitedBytes) break;
+      this.delete(oldest);
       this.evict(oldest);
     }
   }
 
   delete(managed: ManagedProcess): void {
+    this.bytes -= this.exited.get(managed) ?? 0;
     this.exited.delete(managed);
   }
 
   clear(): void {
     this.exited.clear();
+    this.bytes = 0;
   }
 }
