@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { daemonCommand, startDaemon, type Daemon } from "@x/exec-test-kit/daemon.ts";
+import { DaemonProcess, daemonCommand, startDaemon, type Daemon } from "@x/exec-test-kit/daemon.ts";
 import { LeakGuard } from "@x/exec-test-kit/leak-guard.ts";
 import { ProtocolClient } from "@x/exec-test-kit/protocol-client.ts";
 import { rawUpgrade } from "@x/exec-test-kit/raw-socket.ts";
@@ -129,32 +129,18 @@ describe("command line", () => {
   });
 
   test("EXEC_SERVER_TOKEN enables auth", async () => {
-    const daemon = await startDaemonWithEnv({ EXEC_SERVER_TOKEN: "from-env" });
+    // The launcher gives it a temporary HOME and, seeing the token, no --no-auth.
+    const daemon = await DaemonProcess.start({ transport: "websocket", env: { EXEC_SERVER_TOKEN: "from-env" } });
     try {
-      expect(await upgradeStatus(daemon.url, {})).toBe(401);
-      const ok = await ProtocolClient.overWebSocket(daemon.url, { Authorization: "Bearer from-env" });
+      expect(await upgradeStatus(daemon.url!, {})).toBe(401);
+      const ok = await ProtocolClient.overWebSocket(daemon.url!, { Authorization: "Bearer from-env" });
       await ok.handshake();
       ok.close();
     } finally {
-      daemon.proc.kill("SIGTERM");
-      await daemon.proc.exited;
+      await daemon.stop();
     }
   });
 });
-
-async function startDaemonWithEnv(env: Record<string, string>) {
-  const proc = Bun.spawn([...daemonCommand(), "--listen", "ws://127.0.0.1:0"], { stdin: "ignore", stdout: "ignore", stderr: "pipe", env: { ...process.env, ...env } });
-  const reader = proc.stderr.getReader();
-  let text = "";
-  let url: string | undefined;
-  while (!(url = /listening on (ws:\/\/\S+)/.exec(text)?.[1])) {
-    const { done, value } = await reader.read();
-    if (done) throw new Error(text);
-    text += new TextDecoder().decode(value);
-  }
-  reader.releaseLock();
-  return { proc, url };
-}
 
 test("keepalive: a peer that stops answering pings is dropped; an idle live peer is kept", async () => {
   const daemon = await startDaemon("websocket", ["--ping-interval", "0.3"]);
