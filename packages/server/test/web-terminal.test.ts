@@ -132,7 +132,8 @@ describe("the web terminal (Chromium)", () => {
     expect(count(rows, "one-2")).toBe(1);
     expect(count(rows, "$ echo one-$((1+1))")).toBe(1);
     expect(count(rows, "hi")).toBe(1);
-    expect(await tab.evaluate(() => (globalThis as any).execServerPage.painter.duplicates)).toBe(0);
+    // Every chunk drawn after the snapshot was the seq after the one before it: none twice, none missing.
+    expect(await tab.evaluate(() => (globalThis as any).execServerPage.drawn.seqBreaks)).toBe(0);
   });
 
   test("a cut while output streams: every line once, none missing", async () => {
@@ -145,12 +146,12 @@ describe("the web terminal (Chromium)", () => {
 
   test("a reload takes the session back: same screen from process/snapshot, then live", async () => {
     const before = await waitForScreen(tab, (rows) => rows.filter((row) => row !== "").at(-1) === "$");
-    const seqBefore = await tab.evaluate(() => (globalThis as any).execServerPage.painter.lastSeq as number);
+    const seqBefore = await tab.evaluate(() => (globalThis as any).execServerPage.drawn.lastSeq as number);
     await tab.reload();
     await waitForState(tab, "open");
     // Polls until the rows are exactly those of before the reload (the error shows the last screen).
     await waitForScreen(tab, (rows) => JSON.stringify(rows) === JSON.stringify(before));
-    expect(await tab.evaluate(() => (globalThis as any).execServerPage.painter.lastSeq as number)).toBe(seqBefore);
+    expect(await tab.evaluate(() => (globalThis as any).execServerPage.drawn.lastSeq as number)).toBe(seqBefore);
     await typeLine(tab, "echo reloaded-$((3*3))");
     await waitForScreen(tab, (rows) => rows.includes("reloaded-9"));
     // The snapshot brought the scrollback too: every earlier line once.

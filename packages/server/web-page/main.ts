@@ -1,6 +1,5 @@
 import { ExecServerClient, ExecServerError, type ProcessHandle, type WebSocketConnectOptions } from "@x/exec-client";
 import { fetchTicket, loadConfig, type PageConfig } from "./credentials.ts";
-import { OutputPainter } from "./output-painter.ts";
 import { socketUrl } from "./socket-url.ts";
 import { TerminalView } from "./terminal-view.ts";
 
@@ -20,9 +19,10 @@ interface Target {
 }
 
 const view = new TerminalView(byId("terminal"), byId("state"));
-const painter = new OutputPainter(view);
+/** Where the drawing is: the seq of the last chunk drawn, and how often the next one was not the seq after it. */
+const drawn = { lastSeq: 0, seqBreaks: 0 };
 // For tests, benchmarks and debugging from the console.
-Object.assign(globalThis, { execServerPage: { term: view.term, painter } });
+Object.assign(globalThis, { execServerPage: { term: view.term, drawn } });
 
 void start().catch((error: unknown) => {
   view.setState("error", `error: ${(error as Error).message}`);
@@ -53,7 +53,8 @@ async function runOwn(connect: Connect, config: PageConfig): Promise<void> {
       follow(client, target, true);
       const handle = client.adopt(PROCESS_ID, { tty: true });
       const snapshot = await handle.snapshot({ serialize: true, scrollback: SCROLLBACK_LINES });
-      await painter.paintSnapshot(snapshot);
+      await paintSnapshot(snapshot);
+      drawOutput(handle, snapshot.seq);
       if (snapshot.running) {
         wireInput(handle, true);
         view.setState("open");
@@ -63,10 +64,10 @@ async function runOwn(connect: Connect, config: PageConfig): Promise<void> {
   }
   const client = await connect({});
   follow(client, target, true);
-  painter.goLive();
   const { term } = view;
   const { argv, cwd, env } = config.command;
   const handle = await client.start({ processId: PROCESS_ID, argv, cwd, env, tty: true, cols: term.cols, rows: term.rows });
+  drawOutput(handle, 0);
   sessionStorage.setItem(SESSION_KEY, client.sessionId!);
   wireInput(handle, true);
   view.setState("open");
@@ -80,10 +81,10 @@ async function runAttached(connect: Connect, attach: string): Promise<void> {
   const mode = new URLSearchParams(location.search).get("mode") === "write" ? "write" : "read";
   const client = await connect({});
   follow(client, target, false);
-  // Replayed output is held until the snapshot is drawn, then only what follows it is drawn.
   const handle = await client.attach({ sessionId: target.sessionId!, processId: target.processId, mode, afterSeq: 0 });
   const snapshot = await handle.snapshot({ serialize: true, scrollback: SCROLLBACK_LINES });
-  await painter.paintSnapshot(snapshot);
+  await paintSnapshot(snapshot);
+  drawOutput(handle, snapshot.seq);
   document.title = `${mode === "read" ? "watching" : "sharing"} ${target.processId}`;
   if (mode === "write") wireInput(handle, false);
   else view.term.options.disableStdin = true;
@@ -112,7 +113,6 @@ function follow(client: ExecServerClient, target: Target, own: boolean): void {
   const mine = (event: { processId: string; sessionId?: string }) =>
     event.processId === target.processId && event.sessionId === target.sessionId;
   let exited = false;
-  client.on("output", (event) => mine(event) && painter.push(event.seq, event.data));
   client.on("exited", (event) => {
     if (!mine(event)) return;
     exited = true;
@@ -122,6 +122,31 @@ function follow(client: ExecServerClient, target: Target, own: boolean): void {
   client.on("reconnecting", () => exited || view.setState("reconnecting"));
   client.on("reconnect", () => exited || view.setState("open"));
   client.on("disconnect", (error) => exited || view.setState("closed", `disconnected: ${error.message}`));
+}
+
+/** Clears the screen and draws the rendered screen (and scrollback) as of `snapshot.seq`. */
+async function paintSnapshot(snapshot: Awaited<ReturnType<ProcessHandle["snapshot"]>>): Promise<void> {
+  const { term } = view;
+  term.reset();
+  if (snapshot.screen) term.resize(snapshot.screen.cols, snapshot.screen.rows);
+  await view.write(snapshot.serialized ?? "");
+  drawn.lastSeq = snapshot.seq;
+}
+
+/**
+ * Draws the process's output after `afterSeq`, each chunk once and in order, across
+ * resumes, until its output is closed. The handle holds what came before we got here
+ * (before the snapshot was drawn, or before the start answer); xterm.js takes every
+ * write at once, so holding it for us costs nothing.
+ */
+function drawOutput(handle: ProcessHandle, afterSeq: number): void {
+  void (async () => {
+    for await (const chunk of handle.output({ afterSeq, holdIdleMs: Number.POSITIVE_INFINITY })) {
+      if (chunk.seq !== drawn.lastSeq + 1) drawn.seqBreaks++;
+      drawn.lastSeq = chunk.seq;
+      view.term.write(chunk.data);
+    }
+  })().catch(() => {}); // a connection lost for good: the "disconnect" event shows it
 }
 
 /** Keys to the process; with `resize`, the window size too. */
